@@ -1,0 +1,414 @@
+//! WebAssembly binding of the overlap engine: a plain `extern "C"` ABI.
+//!
+//! There is no wasm-bindgen on our machines, so the ABI is hand-made and
+//! small. `wasm/mod.ts` is its only caller. Conventions:
+//!
+//! - Inputs: the caller asks for an input buffer with `ov_input(len)`,
+//!   writes UTF-8 into it, and passes the length.
+//! - Outputs: results land in one output buffer, read with `ov_out_ptr()` and
+//!   `ov_out_len()`, valid until the next call.
+//! - Errors: a call that fails returns 0 (handles) or a negative number and
+//!   leaves the error kind (`ov_error_kind`, see `ErrorKind`) and message (in
+//!   the output buffer).
+//! - Handles: field sets and sieves live in slabs; a handle is its index
+//!   plus one, so 0 is never a valid handle. Freed slots are reused, which is
+//!   safe because the wrapper forgets a handle when it frees it.
+//!
+//! Nothing here panics on any input: the release profile aborts on panic,
+//! and an abort would leave the module unusable.
+
+use overlap::{merge, parse_subscription, print_subscription, Error, FieldSet, Sieve};
+#[cfg(target_arch = "wasm32")]
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Counts live heap bytes so the wrapper can report the engine's memory.
+#[cfg(target_arch = "wasm32")]
+struct CountingAlloc;
+
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg(target_arch = "wasm32")]
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+            LIVE_BYTES.fetch_add(new_size, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+#[derive(Default)]
+struct State {
+    input: Vec<u8>,
+    vars: Vec<u8>,
+    out: Vec<u8>,
+    error_kind: u32,
+    sets: Vec<Option<Box<FieldSet>>>,
+    free_sets: Vec<usize>,
+    sieves: Vec<Option<Box<Sieve>>>,
+    free_sieves: Vec<usize>,
+    nodes: Vec<overlap::json::Node>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+impl State {
+    fn fail(&mut self, e: Error) {
+        self.error_kind = e.kind as u32;
+        self.out.clear();
+        self.out.extend_from_slice(e.message.as_bytes());
+    }
+
+    fn set(&self, handle: u32) -> Option<&FieldSet> {
+        let i = (handle as usize).checked_sub(1)?;
+        self.sets.get(i).and_then(|s| s.as_deref())
+    }
+
+    fn store_set(&mut self, set: FieldSet) -> u32 {
+        let slot = Some(Box::new(set));
+        let i = match self.free_sets.pop() {
+            Some(i) => {
+                self.sets[i] = slot;
+                i
+            }
+            None => {
+                self.sets.push(slot);
+                self.sets.len() - 1
+            }
+        };
+        (i + 1) as u32
+    }
+
+    fn sieve(&mut self, handle: u32) -> Option<&mut Sieve> {
+        let i = (handle as usize).checked_sub(1)?;
+        self.sieves.get_mut(i).and_then(|s| s.as_deref_mut())
+    }
+
+    fn stale(&mut self, what: &str, handle: u32) {
+        self.fail(Error::type_error(format!("{} handle {} is not live (already disposed?)", what, handle)));
+    }
+}
+
+fn ensure(buf: &mut Vec<u8>, len: usize) -> *mut u8 {
+    buf.clear();
+    buf.reserve(len);
+    buf.as_mut_ptr()
+}
+
+/// Returns a buffer of at least `len` bytes for the next call's main input.
+#[no_mangle]
+pub extern "C" fn ov_input(len: usize) -> *mut u8 {
+    with(|s| ensure(&mut s.input, len))
+}
+
+/// Returns a buffer of at least `len` bytes for the variables JSON.
+#[no_mangle]
+pub extern "C" fn ov_vars(len: usize) -> *mut u8 {
+    with(|s| ensure(&mut s.vars, len))
+}
+
+/// The output buffer's address.
+#[no_mangle]
+pub extern "C" fn ov_out_ptr() -> *const u8 {
+    with(|s| s.out.as_ptr())
+}
+
+/// The output buffer's length.
+#[no_mangle]
+pub extern "C" fn ov_out_len() -> usize {
+    with(|s| s.out.len())
+}
+
+/// The kind of the last error (1 syntax, 2 type, 3 range, 4 merge conflict).
+#[no_mangle]
+pub extern "C" fn ov_error_kind() -> u32 {
+    with(|s| s.error_kind)
+}
+
+/// Live heap bytes allocated by the engine.
+#[no_mangle]
+pub extern "C" fn ov_live_bytes() -> usize {
+    LIVE_BYTES.load(Ordering::Relaxed)
+}
+
+/// Releases the input/output buffers' spare capacity (after a huge input).
+#[no_mangle]
+pub extern "C" fn ov_trim() {
+    with(|s| {
+        s.input = Vec::new();
+        s.vars = Vec::new();
+        s.out = Vec::new();
+        s.nodes = Vec::new();
+    })
+}
+
+fn input_str(bytes: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::syntax(format!("invalid UTF-8 in the document at byte {}", e.valid_up_to()))
+    })
+}
+
+/// Parses the document in the input buffer (`len` bytes) with the variables
+/// JSON in the vars buffer (`vars_len` bytes, 0 for none). Returns a set
+/// handle, or 0 on error.
+#[no_mangle]
+pub extern "C" fn ov_parse(len: usize, vars_len: usize) -> u32 {
+    with(|s| {
+        // SAFETY: the caller wrote `len`/`vars_len` bytes into the buffers
+        // returned by ov_input/ov_vars, whose capacity is at least that.
+        unsafe {
+            s.input.set_len(len.min(s.input.capacity()));
+            s.vars.set_len(vars_len.min(s.vars.capacity()));
+        }
+        let result = input_str(&s.input).and_then(|src| {
+            parse_subscription(src, if vars_len == 0 { None } else { Some(&s.vars) })
+        });
+        match result {
+            Ok(set) => s.store_set(set),
+            Err(e) => {
+                s.fail(e);
+                0
+            }
+        }
+    })
+}
+
+/// Frees a set. Freeing a handle that is not live does nothing.
+#[no_mangle]
+pub extern "C" fn ov_set_free(handle: u32) {
+    with(|s| {
+        let i = match (handle as usize).checked_sub(1) {
+            Some(i) => i,
+            None => return,
+        };
+        if let Some(slot) = s.sets.get_mut(i) {
+            if slot.take().is_some() {
+                s.free_sets.push(i);
+            }
+        }
+    })
+}
+
+/// Merges the `count` set handles (u32 LE) in the input buffer. Returns a new
+/// set handle, or 0 on error.
+#[no_mangle]
+pub extern "C" fn ov_merge(count: usize) -> u32 {
+    with(|s| {
+        unsafe { s.input.set_len((count * 4).min(s.input.capacity())) };
+        let handles: Vec<u32> = s
+            .input
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let mut sets = Vec::with_capacity(handles.len());
+        for &h in &handles {
+            match s.set(h) {
+                Some(set) => sets.push(set),
+                None => {
+                    s.stale("field set", h);
+                    return 0;
+                }
+            }
+        }
+        match merge(&sets) {
+            Ok(set) => s.store_set(set),
+            Err(e) => {
+                s.fail(e);
+                0
+            }
+        }
+    })
+}
+
+/// Intersects the delta JSON in the input buffer (`len` bytes) with set
+/// `handle`. Returns 1 with the JSON in the output buffer, 0 for no overlap,
+/// -1 on error.
+#[no_mangle]
+pub extern "C" fn ov_intersect(handle: u32, len: usize) -> i32 {
+    with(|s| {
+        unsafe { s.input.set_len(len.min(s.input.capacity())) };
+        let st = &mut *s;
+        let set = match (handle as usize).checked_sub(1).and_then(|i| st.sets.get(i)).and_then(|x| x.as_deref()) {
+            Some(set) => set,
+            None => {
+                s.stale("field set", handle);
+                return -1;
+            }
+        };
+        st.out.clear();
+        match overlap::intersect(&st.input, set, &mut st.nodes, &mut st.out) {
+            Ok(true) => 1,
+            Ok(false) => 0,
+            Err(e) => {
+                s.fail(e);
+                -1
+            }
+        }
+    })
+}
+
+/// Prints set `handle` into the output buffer. Returns 1, or -1 on error.
+#[no_mangle]
+pub extern "C" fn ov_print(handle: u32) -> i32 {
+    with(|s| {
+        let result = match s.set(handle) {
+            Some(set) => print_subscription(set),
+            None => {
+                s.stale("field set", handle);
+                return -1;
+            }
+        };
+        match result {
+            Ok(text) => {
+                s.out.clear();
+                s.out.extend_from_slice(text.as_bytes());
+                1
+            }
+            Err(e) => {
+                s.fail(e);
+                -1
+            }
+        }
+    })
+}
+
+/// Approximate heap bytes held by set `handle` (0 if not live).
+#[no_mangle]
+pub extern "C" fn ov_set_bytes(handle: u32) -> usize {
+    with(|s| s.set(handle).map_or(0, |set| set.heap_bytes() + std::mem::size_of::<FieldSet>()))
+}
+
+/// Creates a sieve; returns its handle.
+#[no_mangle]
+pub extern "C" fn ov_sieve_new() -> u32 {
+    with(|s| {
+        let slot = Some(Box::new(Sieve::new()));
+        let i = match s.free_sieves.pop() {
+            Some(i) => {
+                s.sieves[i] = slot;
+                i
+            }
+            None => {
+                s.sieves.push(slot);
+                s.sieves.len() - 1
+            }
+        };
+        (i + 1) as u32
+    })
+}
+
+/// Frees a sieve. Freeing a handle that is not live does nothing.
+#[no_mangle]
+pub extern "C" fn ov_sieve_free(handle: u32) {
+    with(|s| {
+        let i = match (handle as usize).checked_sub(1) {
+            Some(i) => i,
+            None => return,
+        };
+        if let Some(slot) = s.sieves.get_mut(i) {
+            if slot.take().is_some() {
+                s.free_sieves.push(i);
+            }
+        }
+    })
+}
+
+/// Adds a copy of set `set` to sieve `sieve`. Returns the entry id (≥ 1), or
+/// 0 on error.
+#[no_mangle]
+pub extern "C" fn ov_sieve_add(sieve: u32, set: u32) -> u32 {
+    with(|s| {
+        let copy = match s.set(set) {
+            Some(x) => x.clone(),
+            None => {
+                s.stale("field set", set);
+                return 0;
+            }
+        };
+        let result = match s.sieve(sieve) {
+            Some(sv) => sv.add(copy),
+            None => {
+                s.stale("sieve", sieve);
+                return 0;
+            }
+        };
+        match result {
+            Ok(id) => id,
+            Err(e) => {
+                s.fail(e);
+                0
+            }
+        }
+    })
+}
+
+/// Removes entry `id` from sieve `sieve`. Returns 1 if it was there, 0 if
+/// not, -1 if the sieve is not live.
+#[no_mangle]
+pub extern "C" fn ov_sieve_remove(sieve: u32, id: u32) -> i32 {
+    with(|s| match s.sieve(sieve) {
+        Some(sv) => sv.remove(id) as i32,
+        None => {
+            s.stale("sieve", sieve);
+            -1
+        }
+    })
+}
+
+/// Approximate heap bytes held by sieve `sieve` (0 if not live).
+#[no_mangle]
+pub extern "C" fn ov_sieve_bytes(sieve: u32) -> usize {
+    with(|s| s.sieve(sieve).map_or(0, |sv| sv.heap_bytes()))
+}
+
+/// Filters the delta JSON in the input buffer (`len` bytes) through sieve
+/// `sieve`. Returns the number of records written to the output buffer
+/// (`[id u32 LE][len u32 LE][bytes]` each), or -1 on error.
+#[no_mangle]
+pub extern "C" fn ov_sieve_filter(sieve: u32, len: usize) -> i32 {
+    with(|s| {
+        unsafe { s.input.set_len(len.min(s.input.capacity())) };
+        let st = &mut *s;
+        let i = (sieve as usize).wrapping_sub(1);
+        let sv = match st.sieves.get_mut(i).and_then(|x| x.as_deref_mut()) {
+            Some(sv) => sv,
+            None => {
+                s.stale("sieve", sieve);
+                return -1;
+            }
+        };
+        st.out.clear();
+        match sv.filter_packed(&st.input, &mut st.out) {
+            Ok(n) => n as i32,
+            Err(e) => {
+                s.fail(e);
+                -1
+            }
+        }
+    })
+}
