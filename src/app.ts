@@ -19,10 +19,11 @@ export interface Health {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
  * const app = createApp();
  * const res = await app.request("/healthz");
- * console.assert(res.status === 200);
+ * assert(res.status === 200);
  * ```
  */
 export function createApp(): Hono {

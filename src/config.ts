@@ -32,9 +32,10 @@ export const DEFAULTS: Config = Object.freeze({ host: "127.0.0.1", port: 8080 })
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfig } from "./config.ts";
  * const config = loadConfig(new Map([["OVERLAP_PORT", "9000"]]));
- * console.assert(config.port === 9000 && config.host === "127.0.0.1");
+ * assert(config.port === 9000 && config.host === "127.0.0.1");
  * ```
  */
 export function loadConfig(env: EnvSource = Deno.env): Config {

@@ -13,10 +13,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { intersectJson, parseSubscription } from "./mod.ts";
  * using set = parseSubscription("subscription { workflows { status } }");
  * const out = intersectJson('{"workflows":[{"id":"w","status":"running","host":"h"}]}', set);
- * console.assert(out === '{"workflows":[{"id":"w","status":"running"}]}');
+ * assert(out === '{"workflows":[{"id":"w","status":"running"}]}');
  * ```
  *
  * @module
@@ -69,14 +70,15 @@ const TRIM_ABOVE = 1 << 20;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { merge, MergeConflictError, parseSubscription } from "./mod.ts";
  * using a = parseSubscription("{ workflows { taskProxies(first: 1) { name } } }");
  * using b = parseSubscription("{ workflows { taskProxies(first: 2) { name } } }");
  * try {
  *   merge(a, b);
  * } catch (e) {
- *   console.assert(e instanceof MergeConflictError);
- *   console.assert((e as Error).message.includes("workflows.taskProxies"));
+ *   assert(e instanceof MergeConflictError);
+ *   assert((e as Error).message.includes("workflows.taskProxies"));
  * }
  * ```
  */
@@ -144,9 +146,10 @@ let handleOf: (set: FieldSet) => number;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSubscription, printSubscription } from "./mod.ts";
  * using set = parseSubscription("{ workflows { name } }");
- * console.assert(printSubscription(set) === "subscription { workflows { name } }");
+ * assert(printSubscription(set) === "subscription { workflows { name } }");
  * ```
  */
 export class FieldSet {
@@ -219,12 +222,13 @@ function newSet(handle: number): FieldSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSubscription, printSubscription } from "./mod.ts";
  * using set = parseSubscription(
  *   "subscription($w: [ID]) { workflows(ids: $w) { ...T } } fragment T on Workflow { status }",
  *   { w: ["~user/flow"] },
  * );
- * console.assert(
+ * assert(
  *   printSubscription(set) === 'subscription { workflows(ids: ["~user/flow"]) { status } }',
  * );
  * ```
@@ -257,11 +261,12 @@ export function parseSubscription(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { merge, parseSubscription, printSubscription } from "./mod.ts";
  * using a = parseSubscription('{ workflows(ids: ["a"]) { name } }');
  * using b = parseSubscription('{ workflows(ids: ["b"]) { status } }');
  * using both = merge(a, b);
- * console.assert(
+ * assert(
  *   printSubscription(both) === 'subscription { workflows(ids: ["a", "b"]) { name status } }',
  * );
  * ```
@@ -286,13 +291,14 @@ export function merge(...sets: FieldSet[]): FieldSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { intersectJson, parseSubscription } from "./mod.ts";
  * using set = parseSubscription("{ workflows { taskProxies { status } } }");
  * const delta = '{"workflows":[{"id":"w","taskProxies":[{"id":"t","status":"running","isHeld":false}]}]}';
- * console.assert(
+ * assert(
  *   intersectJson(delta, set) === '{"workflows":[{"id":"w","taskProxies":[{"id":"t","status":"running"}]}]}',
  * );
- * console.assert(intersectJson('{"workflows":[{"id":"w","name":"x"}]}', set) === undefined);
+ * assert(intersectJson('{"workflows":[{"id":"w","name":"x"}]}', set) === undefined);
  * ```
  */
 export function intersectJson(delta: string, set: FieldSet): string | undefined {
@@ -313,10 +319,11 @@ export function intersectJson(delta: string, set: FieldSet): string | undefined 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { intersect, parseSubscription } from "./mod.ts";
  * using set = parseSubscription("{ workflows { status } }");
  * const out = intersect({ workflows: [{ id: "w", status: "held", host: "h" }] }, set);
- * console.assert(JSON.stringify(out) === '{"workflows":[{"id":"w","status":"held"}]}');
+ * assert(JSON.stringify(out) === '{"workflows":[{"id":"w","status":"held"}]}');
  * ```
  */
 export function intersect(
@@ -337,9 +344,10 @@ export function intersect(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSubscription, printSubscription } from "./mod.ts";
  * using set = parseSubscription("{ b: workflows { status name } a: workflows { id } }");
- * console.assert(
+ * assert(
  *   printSubscription(set) === "subscription { a: workflows { id } b: workflows { name status } }",
  * );
  * ```
@@ -358,6 +366,7 @@ export function printSubscription(set: FieldSet): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSubscription, Sieve } from "./mod.ts";
  * using sieve = new Sieve();
  * using a = parseSubscription("{ workflows { status } }");
@@ -365,7 +374,7 @@ export function printSubscription(set: FieldSet): string {
  * const idA = sieve.add(a);
  * sieve.add(b);
  * const out = sieve.filter('{"workflows":[{"id":"w","status":"running"}]}');
- * console.assert(out.size === 1 && out.get(idA) === '{"workflows":[{"id":"w","status":"running"}]}');
+ * assert(out.size === 1 && out.get(idA) === '{"workflows":[{"id":"w","status":"running"}]}');
  * ```
  */
 export class Sieve {
@@ -472,10 +481,11 @@ export interface EngineMemory {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { engineMemory, parseSubscription } from "./mod.ts";
  * const before = engineMemory().liveBytes;
  * const set = parseSubscription("{ workflows { name } }");
- * console.assert(engineMemory().liveBytes > before);
+ * assert(engineMemory().liveBytes > before);
  * set.dispose();
  * ```
  */

@@ -1,0 +1,183 @@
+/**
+ * Where the time of (a) `Sieve.filter` goes, for the benchmark's 1,000
+ * subscriptions × 4 KB delta:
+ *
+ * ```sh
+ * deno run --allow-read bench/profile_sieve.ts
+ * ```
+ *
+ * `wasm/mod.ts` does not expose the engine's raw exports (rightly), so this
+ * script instantiates `wasm/overlap.wasm` a second time and drives its C ABI
+ * the same way `mod.ts` does. That lets it time the parts separately:
+ * copying the delta in, the engine's parse, the per-set walk inside wasm,
+ * and the JS side turning the packed output into a `Map` of strings. It
+ * mirrors `mod.ts`'s private ABI, so it must follow that file if it changes.
+ *
+ * @module
+ */
+import { makeDelta, makeSubscriptions, type SubscriptionFixture } from "./fixtures.ts";
+import { compileSubscription, filterDelta } from "./ts_filter.ts";
+
+/** The raw exports of `overlap.wasm` that the profile uses. */
+interface RawEngine {
+  memory: WebAssembly.Memory;
+  ov_input(len: number): number;
+  ov_vars(len: number): number;
+  ov_out_ptr(): number;
+  ov_out_len(): number;
+  ov_parse(len: number, varsLen: number): number;
+  ov_set_free(handle: number): void;
+  ov_sieve_new(): number;
+  ov_sieve_add(sieve: number, set: number): number;
+  ov_sieve_filter(sieve: number, len: number): number;
+}
+
+/** One line of the profile: what was timed, and its median per run. */
+export interface ProfileRow {
+  /** What was timed. */
+  readonly part: string;
+  /** Median milliseconds per run. */
+  readonly ms: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+async function instantiate(): Promise<RawEngine> {
+  const bytes = await Deno.readFile(new URL("../wasm/overlap.wasm", import.meta.url));
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return instance.exports as unknown as RawEngine;
+}
+
+function write(engine: RawEngine, text: string, reserve: (len: number) => number): number {
+  const bytes = encoder.encode(text);
+  new Uint8Array(engine.memory.buffer, reserve(bytes.length), bytes.length).set(bytes);
+  return bytes.length;
+}
+
+function fillSieve(engine: RawEngine, subs: readonly SubscriptionFixture[]): number {
+  const sieve = engine.ov_sieve_new();
+  for (const { query, variables } of subs) {
+    const len = write(engine, query, engine.ov_input);
+    const varsLen = variables === undefined
+      ? 0
+      : write(engine, JSON.stringify(variables), engine.ov_vars);
+    const set = engine.ov_parse(len, varsLen);
+    if (set === 0) throw new Error(`engine refused: ${query}`);
+    engine.ov_sieve_add(sieve, set);
+    engine.ov_set_free(set);
+  }
+  return sieve;
+}
+
+/** Median ms per call of `fn`, over `rounds` batches after a warm-up. */
+function median(fn: () => unknown, rounds = 60, batch = 10): number {
+  for (let i = 0; i < batch * 5; i++) fn();
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    samples.push((performance.now() - t0) / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1];
+}
+
+/**
+ * Times the parts of a `Sieve.filter` call and, for scale, of the TS
+ * baseline (b).
+ *
+ * @example
+ * ```ts ignore
+ * import { profileSieve } from "./profile_sieve.ts";
+ * for (const row of await profileSieve()) console.log(row.part, row.ms);
+ * ```
+ */
+export async function profileSieve(): Promise<ProfileRow[]> {
+  const engine = await instantiate();
+  const deltaJson = makeDelta();
+  const subs = makeSubscriptions();
+  const full = fillSieve(engine, subs);
+  const empty = engine.ov_sieve_new();
+  // The sets the delta does not overlap: a walk that writes nothing.
+  const delta = JSON.parse(deltaJson);
+  const compiled = subs.map((s) => compileSubscription(s.query, s.variables));
+  const misses = fillSieve(engine, subs.filter((_, i) => filterDelta(delta, compiled[i]) === undefined));
+  const hits = fillSieve(engine, subs.filter((_, i) => filterDelta(delta, compiled[i]) !== undefined));
+
+  const input = () => {
+    const ptr = engine.ov_input(deltaJson.length);
+    return encoder.encodeInto(deltaJson, new Uint8Array(engine.memory.buffer, ptr, deltaJson.length))
+      .written;
+  };
+  const len = input();
+  const rows: ProfileRow[] = [];
+  const row = (part: string, fn: () => unknown) => rows.push({ part, ms: median(fn) });
+
+  row("copy the delta into wasm (encodeInto)", input);
+  row("engine: parse only (empty sieve)", () => engine.ov_sieve_filter(empty, len));
+  row(`engine: parse + walk, ${1000 - hitsCount(engine, hits, len)} non-overlapping sets`, () =>
+    engine.ov_sieve_filter(misses, len));
+  row("engine: parse + walk + write, overlapping sets", () => engine.ov_sieve_filter(hits, len));
+  row("engine: parse + walk + write, all 1000 sets", () => engine.ov_sieve_filter(full, len));
+
+  // The JS side of Sieve.filter, on the real packed output: one
+  // TextDecoder.decode per record and a Map.set.
+  const count = engine.ov_sieve_filter(full, len);
+  const packed = new Uint8Array(engine.memory.buffer, engine.ov_out_ptr(), engine.ov_out_len())
+    .slice();
+  const view = new DataView(packed.buffer);
+  const decodeAll = () => {
+    const result = new Map<number, string>();
+    let at = 0;
+    for (let n = 0; n < count; n++) {
+      const id = view.getUint32(at, true);
+      const size = view.getUint32(at + 4, true);
+      result.set(id, decoder.decode(packed.subarray(at + 8, at + 8 + size)));
+      at += 8 + size;
+    }
+    return result;
+  };
+  row(`JS: decode ${count} records (${packed.length} bytes) into a Map`, decodeAll);
+  const latin1 = new TextDecoder("latin1");
+  row("JS: same, one decode of the whole buffer (lower bound)", () => latin1.decode(packed));
+  row("JS: same, String.fromCharCode per record (ASCII only)", () => {
+    const result = new Map<number, string>();
+    let at = 0;
+    for (let n = 0; n < count; n++) {
+      const id = view.getUint32(at, true);
+      const size = view.getUint32(at + 4, true);
+      let s = "";
+      for (let i = at + 8, end = at + 8 + size; i < end; i += 8192) {
+        s += String.fromCharCode.apply(null, packed.subarray(i, Math.min(end, i + 8192)) as never);
+      }
+      result.set(id, s);
+      at += 8 + size;
+    }
+    return result;
+  });
+
+  row("TS (b): JSON.parse", () => JSON.parse(deltaJson));
+  row("TS (b): walk all 1000 sets (no stringify)", () => {
+    for (const set of compiled) filterDelta(delta, set);
+  });
+  const outputs = compiled.map((set) => filterDelta(delta, set)).filter((r) => r !== undefined);
+  row(`TS (b): JSON.stringify ${outputs.length} results`, () => {
+    for (const r of outputs) JSON.stringify(r);
+  });
+  return rows;
+}
+
+function hitsCount(engine: RawEngine, hits: number, len: number): number {
+  return engine.ov_sieve_filter(hits, len);
+}
+
+if (import.meta.main) {
+  const rows = await profileSieve();
+  const width = Math.max(...rows.map((r) => r.part.length));
+  console.log(`| ${"part".padEnd(width)} | median ms |`);
+  console.log(`| ${"-".repeat(width)} | --------: |`);
+  for (const { part, ms } of rows) {
+    console.log(`| ${part.padEnd(width)} | ${ms.toFixed(3).padStart(9)} |`);
+  }
+}
