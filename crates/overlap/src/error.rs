@@ -32,7 +32,10 @@ pub struct Error {
 impl Error {
     /// Creates an error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into() }
+        Error {
+            kind,
+            message: message.into(),
+        }
     }
     /// A [`ErrorKind::Syntax`] error.
     pub fn syntax(message: impl Into<String>) -> Error {

@@ -22,7 +22,11 @@ impl IdFilter {
         let exids = exids.map(sorted).filter(|e| !e.is_empty());
         match (ids, exids) {
             (Some(i), Some(e)) => IdFilter {
-                ids: Some(i.into_iter().filter(|x| e.binary_search(x).is_err()).collect()),
+                ids: Some(
+                    i.into_iter()
+                        .filter(|x| e.binary_search(x).is_err())
+                        .collect(),
+                ),
                 exids: None,
             },
             (ids, exids) => IdFilter { ids, exids },
@@ -62,7 +66,12 @@ impl IdFilter {
             (None, None) => match (&self.exids, &other.exids) {
                 (Some(a), Some(b)) => IdFilter::new(
                     None,
-                    Some(a.iter().filter(|x| b.binary_search(x).is_ok()).cloned().collect()),
+                    Some(
+                        a.iter()
+                            .filter(|x| b.binary_search(x).is_ok())
+                            .cloned()
+                            .collect(),
+                    ),
                 ),
                 _ => IdFilter::default(),
             },
@@ -76,7 +85,12 @@ fn all_but(excluded: Option<&Vec<String>>, listed: &[String]) -> IdFilter {
         None => IdFilter::default(),
         Some(ex) => IdFilter::new(
             None,
-            Some(ex.iter().filter(|x| listed.binary_search(x).is_err()).cloned().collect()),
+            Some(
+                ex.iter()
+                    .filter(|x| listed.binary_search(x).is_err())
+                    .cloned()
+                    .collect(),
+            ),
         ),
     }
 }
@@ -150,7 +164,13 @@ mod tests {
     #[test]
     fn normalises_ids_and_exids() {
         let f = IdFilter::new(list(&["b", "a", "b", "c"]), list(&["c"]));
-        assert_eq!(f, IdFilter { ids: list(&["a", "b"]), exids: None });
+        assert_eq!(
+            f,
+            IdFilter {
+                ids: list(&["a", "b"]),
+                exids: None
+            }
+        );
         assert_eq!(IdFilter::new(None, list(&[])), IdFilter::default());
         assert_eq!(IdFilter::new(list(&[]), None).ids, list(&[]));
     }
@@ -173,7 +193,10 @@ mod tests {
         let not_ab = IdFilter::new(None, list(&["a", "b"]));
         let not_bc = IdFilter::new(None, list(&["b", "c"]));
         assert_eq!(not_ab.union(&not_bc).exids, list(&["b"]));
-        assert_eq!(not_ab.union(&IdFilter::new(list(&["a"]), None)).exids, list(&["b"]));
+        assert_eq!(
+            not_ab.union(&IdFilter::new(list(&["a"]), None)).exids,
+            list(&["b"])
+        );
         assert!(not_ab.union(&ab).is_open());
     }
 }

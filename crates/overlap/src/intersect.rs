@@ -39,7 +39,10 @@ pub fn check_root(tape: &Tape) -> Result<(), Error> {
         Kind::Null => "null",
         _ => "a boolean",
     };
-    Err(Error::type_error(format!("a delta must be a JSON object at its top level, found {}", found)))
+    Err(Error::type_error(format!(
+        "a delta must be a JSON object at its top level, found {}",
+        found
+    )))
 }
 
 /// Writes the intersection of the parsed delta `tape` (whose root is an
@@ -133,13 +136,23 @@ fn emit_value(tape: &Tape, f: &Field, v: usize, out: &mut Vec<u8>) -> bool {
 fn object_id<'a>(tape: &Tape<'a>, o: usize) -> Option<Cow<'a, [u8]>> {
     for (k, v) in tape.members(o) {
         if &*tape.string(k) == b"id" {
-            return if tape.nodes[v].kind == Kind::String { Some(tape.string(v)) } else { None };
+            return if tape.nodes[v].kind == Kind::String {
+                Some(tape.string(v))
+            } else {
+                None
+            };
         }
     }
     None
 }
 
-fn emit_object(tape: &Tape, level: &[Field], filter: &IdFilter, o: usize, out: &mut Vec<u8>) -> bool {
+fn emit_object(
+    tape: &Tape,
+    level: &[Field],
+    filter: &IdFilter,
+    o: usize,
+    out: &mut Vec<u8>,
+) -> bool {
     if !filter.is_open() {
         let id = object_id(tape, o);
         if !filter.admits(id.as_deref()) {
@@ -228,24 +241,44 @@ mod tests {
 
     #[test]
     fn rule_a_carries_the_id_even_when_not_selected() {
-        assert_eq!(run(r#"{"t":{"id":"x","s":1,"n":2}}"#, "{ t { s } }").as_deref(), Some(r#"{"t":{"id":"x","s":1}}"#));
-        assert_eq!(run(r#"{"t":{"s":1,"id":7}}"#, "{ t { s } }").as_deref(), Some(r#"{"t":{"s":1,"id":7}}"#));
+        assert_eq!(
+            run(r#"{"t":{"id":"x","s":1,"n":2}}"#, "{ t { s } }").as_deref(),
+            Some(r#"{"t":{"id":"x","s":1}}"#)
+        );
+        assert_eq!(
+            run(r#"{"t":{"s":1,"id":7}}"#, "{ t { s } }").as_deref(),
+            Some(r#"{"t":{"s":1,"id":7}}"#)
+        );
     }
 
     #[test]
     fn rule_b_emits_an_object_only_with_a_selected_field() {
         assert_eq!(run(r#"{"t":{"id":"x","n":2}}"#, "{ t { s } }"), None);
         assert_eq!(run(r#"{"t":{"id":"x","n":2}}"#, "{ t { id s } }"), None);
-        assert_eq!(run(r#"{"t":{"id":"x","p":{"id":"y"}}}"#, "{ t { p { n } } }"), None);
+        assert_eq!(
+            run(r#"{"t":{"id":"x","p":{"id":"y"}}}"#, "{ t { p { n } } }"),
+            None
+        );
     }
 
     #[test]
     fn rule_b_existence_level_emits_what_is_present() {
-        assert_eq!(run(r#"{"t":{"id":"x","p":{"id":"y","n":1}}}"#, "{ t { p { id } } }").as_deref(),
-            Some(r#"{"t":{"id":"x","p":{"id":"y"}}}"#));
-        assert_eq!(run(r#"{"t":{"p":{"n":1}}}"#, "{ t { p { id } } }").as_deref(), Some(r#"{"t":{"p":{}}}"#));
-        assert_eq!(run(r#"{"n":[{"id":"a"},{"id":"b","x":1}]}"#, "{ n { id } }").as_deref(),
-            Some(r#"{"n":[{"id":"a"},{"id":"b"}]}"#));
+        assert_eq!(
+            run(
+                r#"{"t":{"id":"x","p":{"id":"y","n":1}}}"#,
+                "{ t { p { id } } }"
+            )
+            .as_deref(),
+            Some(r#"{"t":{"id":"x","p":{"id":"y"}}}"#)
+        );
+        assert_eq!(
+            run(r#"{"t":{"p":{"n":1}}}"#, "{ t { p { id } } }").as_deref(),
+            Some(r#"{"t":{"p":{}}}"#)
+        );
+        assert_eq!(
+            run(r#"{"n":[{"id":"a"},{"id":"b","x":1}]}"#, "{ n { id } }").as_deref(),
+            Some(r#"{"n":[{"id":"a"},{"id":"b"}]}"#)
+        );
         assert_eq!(run(r#"{"t":{"id":"x","q":1}}"#, "{ t { p { id } } }"), None);
     }
 
@@ -253,22 +286,31 @@ mod tests {
     fn rule_c_root_is_none_without_top_level_overlap() {
         assert_eq!(run(r#"{"a":1}"#, "{ b }"), None);
         assert_eq!(run(r#"{}"#, "{ b }"), None);
-        assert_eq!(run(r#"{"id":"r","a":1}"#, "{ id }").as_deref(), Some(r#"{"id":"r"}"#));
+        assert_eq!(
+            run(r#"{"id":"r","a":1}"#, "{ id }").as_deref(),
+            Some(r#"{"id":"r"}"#)
+        );
         assert_eq!(run(r#"{"id":"r","a":1}"#, "{ b }"), None);
     }
 
     #[test]
     fn leaves_copy_values_whole_and_exactly() {
         let delta = r#"{"a":1.50e+3,"b":[1, {"x" : 2}],"c":{"d":null},"e":null,"f":"\u00e9\n","g":12345678901234567890}"#;
-        assert_eq!(run(delta, "{ a b c e f g }").as_deref(),
-            Some(r#"{"a":1.50e+3,"b":[1, {"x" : 2}],"c":{"d":null},"e":null,"f":"\u00e9\n","g":12345678901234567890}"#));
+        assert_eq!(
+            run(delta, "{ a b c e f g }").as_deref(),
+            Some(
+                r#"{"a":1.50e+3,"b":[1, {"x" : 2}],"c":{"d":null},"e":null,"f":"\u00e9\n","g":12345678901234567890}"#
+            )
+        );
     }
 
     #[test]
     fn selections_recurse_filter_lists_and_drop_scalars() {
         let delta = r#"{"t":[{"id":"1","s":"a"},{"id":"2","n":"b"},3,null,{"id":"3","s":"c"}],"u":5,"v":null}"#;
-        assert_eq!(run(delta, "{ t { s } u { s } v { s } }").as_deref(),
-            Some(r#"{"t":[{"id":"1","s":"a"},{"id":"3","s":"c"}],"v":null}"#));
+        assert_eq!(
+            run(delta, "{ t { s } u { s } v { s } }").as_deref(),
+            Some(r#"{"t":[{"id":"1","s":"a"},{"id":"3","s":"c"}],"v":null}"#)
+        );
         assert_eq!(run(r#"{"t":[{"id":"2","n":"b"}]}"#, "{ t { s } }"), None);
         assert_eq!(run(r#"{"t":[]}"#, "{ t { s } }"), None);
         assert_eq!(run(r#"{"t":[]}"#, "{ t }").as_deref(), Some(r#"{"t":[]}"#));
@@ -277,30 +319,57 @@ mod tests {
     #[test]
     fn ids_and_exids_filter_objects() {
         let delta = r#"{"w":[{"id":"a","s":1},{"id":"b","s":2},{"s":3}]}"#;
-        assert_eq!(run(delta, r#"{ w(ids: ["b"]) { s } }"#).as_deref(), Some(r#"{"w":[{"id":"b","s":2}]}"#));
-        assert_eq!(run(delta, r#"{ w(exids: ["b"]) { s } }"#).as_deref(),
-            Some(r#"{"w":[{"id":"a","s":1},{"s":3}]}"#));
+        assert_eq!(
+            run(delta, r#"{ w(ids: ["b"]) { s } }"#).as_deref(),
+            Some(r#"{"w":[{"id":"b","s":2}]}"#)
+        );
+        assert_eq!(
+            run(delta, r#"{ w(exids: ["b"]) { s } }"#).as_deref(),
+            Some(r#"{"w":[{"id":"a","s":1},{"s":3}]}"#)
+        );
         assert_eq!(run(delta, r#"{ w(ids: []) { s } }"#), None);
-        assert_eq!(run(r#"{"w":{"id":"a","s":1}}"#, r#"{ w(ids: "z") { s } }"#), None);
-        assert_eq!(run(r#"{"w":[{"id":"\u0061","s":1}]}"#, r#"{ w(ids: "a") { s } }"#).as_deref(),
-            Some(r#"{"w":[{"id":"\u0061","s":1}]}"#));
+        assert_eq!(
+            run(r#"{"w":{"id":"a","s":1}}"#, r#"{ w(ids: "z") { s } }"#),
+            None
+        );
+        assert_eq!(
+            run(
+                r#"{"w":[{"id":"\u0061","s":1}]}"#,
+                r#"{ w(ids: "a") { s } }"#
+            )
+            .as_deref(),
+            Some(r#"{"w":[{"id":"\u0061","s":1}]}"#)
+        );
         // Other arguments are kept but do not filter.
-        assert_eq!(run(delta, "{ w(first: 1) { s } }").as_deref(),
-            Some(r#"{"w":[{"id":"a","s":1},{"id":"b","s":2},{"s":3}]}"#));
+        assert_eq!(
+            run(delta, "{ w(first: 1) { s } }").as_deref(),
+            Some(r#"{"w":[{"id":"a","s":1},{"id":"b","s":2},{"s":3}]}"#)
+        );
     }
 
     #[test]
     fn outputs_use_response_keys_and_two_aliases_both_work() {
         let delta = r#"{"w":[{"id":"a","s":1,"n":"x"},{"id":"b","s":2}]}"#;
-        assert_eq!(run(delta, r#"{ one: w(ids: ["a"]) { n } two: w(ids: ["b"]) { st: s } }"#).as_deref(),
-            Some(r#"{"one":[{"id":"a","n":"x"}],"two":[{"id":"b","st":2}]}"#));
-        assert_eq!(run(r#"{"t":{"id":"x","s":1}}"#, "{ t { ident: id s } }").as_deref(),
-            Some(r#"{"t":{"id":"x","ident":"x","s":1}}"#));
+        assert_eq!(
+            run(
+                delta,
+                r#"{ one: w(ids: ["a"]) { n } two: w(ids: ["b"]) { st: s } }"#
+            )
+            .as_deref(),
+            Some(r#"{"one":[{"id":"a","n":"x"}],"two":[{"id":"b","st":2}]}"#)
+        );
+        assert_eq!(
+            run(r#"{"t":{"id":"x","s":1}}"#, "{ t { ident: id s } }").as_deref(),
+            Some(r#"{"t":{"id":"x","ident":"x","s":1}}"#)
+        );
     }
 
     #[test]
     fn escaped_keys_match_field_names() {
-        assert_eq!(run(r#"{"st\u0061tus":1}"#, "{ status }").as_deref(), Some(r#"{"status":1}"#));
+        assert_eq!(
+            run(r#"{"st\u0061tus":1}"#, "{ status }").as_deref(),
+            Some(r#"{"status":1}"#)
+        );
     }
 
     #[test]
@@ -319,11 +388,22 @@ mod tests {
 
     #[test]
     fn huge_deltas_work() {
-        let items: Vec<String> = (0..100_000).map(|i| format!(r#"{{"id":"t{}","status":"running","x":"{}"}}"#, i, "y".repeat(40))).collect();
+        let items: Vec<String> = (0..100_000)
+            .map(|i| {
+                format!(
+                    r#"{{"id":"t{}","status":"running","x":"{}"}}"#,
+                    i,
+                    "y".repeat(40)
+                )
+            })
+            .collect();
         let delta = format!(r#"{{"taskProxies":[{}]}}"#, items.join(","));
         assert!(delta.len() > 7_000_000);
         let out = run(&delta, r#"{ taskProxies(ids: ["t99999"]) { status } }"#).unwrap();
-        assert_eq!(out, r#"{"taskProxies":[{"id":"t99999","status":"running"}]}"#);
+        assert_eq!(
+            out,
+            r#"{"taskProxies":[{"id":"t99999","status":"running"}]}"#
+        );
     }
 
     #[test]
@@ -343,7 +423,11 @@ mod tests {
             let bytes: Vec<u8> = (0..len)
                 .map(|_| {
                     let r = next();
-                    if r % 4 == 0 { (r >> 8) as u8 } else { alphabet[(r >> 8) as usize % alphabet.len()] }
+                    if r % 4 == 0 {
+                        (r >> 8) as u8
+                    } else {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    }
                 })
                 .collect();
             let _ = intersect(&bytes, &set, &mut Vec::new(), &mut Vec::new());

@@ -75,12 +75,20 @@ impl<'a> Tape<'a> {
 
     /// The members of object node `i`, as `(key index, value index)` pairs.
     pub fn members(&self, i: usize) -> Members<'_> {
-        Members { nodes: self.nodes, at: i + 1, end: self.nodes[i].next as usize }
+        Members {
+            nodes: self.nodes,
+            at: i + 1,
+            end: self.nodes[i].next as usize,
+        }
     }
 
     /// The elements of array node `i`, as indexes.
     pub fn elements(&self, i: usize) -> Elements<'_> {
-        Elements { nodes: self.nodes, at: i + 1, end: self.nodes[i].next as usize }
+        Elements {
+            nodes: self.nodes,
+            at: i + 1,
+            end: self.nodes[i].next as usize,
+        }
     }
 
     /// The value of member `key` of object node `i`, if present.
@@ -291,9 +299,9 @@ impl<'s, 'n> Parser<'s, 'n> {
                                 match self.src.get(self.pos) {
                                     Some(c) if c.is_ascii_hexdigit() => self.pos += 1,
                                     _ => {
-                                        return Err(self.error(
-                                            "expected 4 hex digits in a \\u escape",
-                                        ))
+                                        return Err(
+                                            self.error("expected 4 hex digits in a \\u escape")
+                                        )
                                     }
                                 }
                             }
@@ -414,7 +422,10 @@ impl<'s, 'n> Parser<'s, 'n> {
     /// Duplicate keys are refused: JSON.parse would silently keep the last,
     /// which hides a scheduler bug and makes "the delta's value" ambiguous.
     fn check_duplicate_keys(&self, i: usize) -> Result<(), Error> {
-        let tape = Tape { src: self.src, nodes: self.nodes };
+        let tape = Tape {
+            src: self.src,
+            nodes: self.nodes,
+        };
         let mut count = 0;
         let mut any_escaped = false;
         for (k, _) in tape.members(i) {
@@ -536,7 +547,10 @@ mod tests {
     fn parses_all_kinds_with_spans() {
         let src = r#"{"a": [1, -2.5e3, "x\"y", true, false, null], "b": {}}"#;
         let nodes = parse(src).unwrap();
-        let tape = Tape { src: src.as_bytes(), nodes: &nodes };
+        let tape = Tape {
+            src: src.as_bytes(),
+            nodes: &nodes,
+        };
         assert_eq!(nodes[0].kind, Kind::Object);
         let members: Vec<_> = tape.members(0).collect();
         assert_eq!(members.len(), 2);
@@ -545,7 +559,14 @@ mod tests {
         let kinds: Vec<Kind> = tape.elements(v).map(|i| nodes[i].kind).collect();
         assert_eq!(
             kinds,
-            vec![Kind::Number, Kind::Number, Kind::String, Kind::True, Kind::False, Kind::Null]
+            vec![
+                Kind::Number,
+                Kind::Number,
+                Kind::String,
+                Kind::True,
+                Kind::False,
+                Kind::Null
+            ]
         );
         let texts: Vec<&[u8]> = tape.elements(v).map(|i| tape.raw(i)).collect();
         assert_eq!(texts[1], b"-2.5e3");
@@ -581,7 +602,11 @@ mod tests {
     fn refuses_invalid_utf8_and_control_characters() {
         let mut nodes = Vec::new();
         let e = parse_into(b"{\"a\":\"\xff\"}", &mut nodes).unwrap_err();
-        assert!(e.message.contains("invalid UTF-8") && e.message.contains("byte 6"), "{}", e);
+        assert!(
+            e.message.contains("invalid UTF-8") && e.message.contains("byte 6"),
+            "{}",
+            e
+        );
         let e = parse_into(b"\"a\x01\"", &mut nodes).unwrap_err();
         assert!(e.message.contains("control characters"));
         assert!(parse_into("\"é✓😀\"".as_bytes(), &mut nodes).is_ok());
@@ -600,12 +625,21 @@ mod tests {
 
     #[test]
     fn refuses_duplicate_keys_also_when_escaped() {
-        assert!(parse(r#"{"a":1,"a":2}"#).unwrap_err().message.contains("duplicate key"));
-        assert!(parse(r#"{"a":1,"\u0061":2}"#).unwrap_err().message.contains("duplicate key"));
+        assert!(parse(r#"{"a":1,"a":2}"#)
+            .unwrap_err()
+            .message
+            .contains("duplicate key"));
+        assert!(parse(r#"{"a":1,"\u0061":2}"#)
+            .unwrap_err()
+            .message
+            .contains("duplicate key"));
         let many: Vec<String> = (0..40).map(|i| format!("\"k{}\":1", i)).collect();
         assert!(parse(&format!("{{{}}}", many.join(","))).is_ok());
         let dup = format!("{{{},\"k7\":2}}", many.join(","));
-        assert!(parse(&dup).unwrap_err().message.contains("duplicate key \"k7\""));
+        assert!(parse(&dup)
+            .unwrap_err()
+            .message
+            .contains("duplicate key \"k7\""));
     }
 
     #[test]
@@ -619,7 +653,10 @@ mod tests {
     fn get_finds_members() {
         let src = r#"{"id":"x","n":1}"#;
         let nodes = parse(src).unwrap();
-        let tape = Tape { src: src.as_bytes(), nodes: &nodes };
+        let tape = Tape {
+            src: src.as_bytes(),
+            nodes: &nodes,
+        };
         assert_eq!(tape.get(0, b"n").map(|i| tape.raw(i)), Some(&b"1"[..]));
         assert_eq!(tape.get(0, b"zz"), None);
     }

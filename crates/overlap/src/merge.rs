@@ -47,7 +47,10 @@ fn print_args(args: &[(String, Value)]) -> String {
     if args.is_empty() {
         return "no arguments".to_string();
     }
-    let parts: Vec<String> = args.iter().map(|(n, v)| format!("{}: {}", n, v.to_graphql())).collect();
+    let parts: Vec<String> = args
+        .iter()
+        .map(|(n, v)| format!("{}: {}", n, v.to_graphql()))
+        .collect();
     format!("({})", parts.join(", "))
 }
 
@@ -111,12 +114,23 @@ mod tests {
     #[test]
     fn unions_ids_and_lets_a_side_without_ids_win() {
         assert_eq!(
-            merged(r#"{ w(ids: ["a"]) { n } }"#, r#"{ w(ids: ["c", "a"]) { s } }"#).unwrap(),
+            merged(
+                r#"{ w(ids: ["a"]) { n } }"#,
+                r#"{ w(ids: ["c", "a"]) { s } }"#
+            )
+            .unwrap(),
             r#"subscription { w(ids: ["a", "c"]) { n s } }"#
         );
-        assert_eq!(merged(r#"{ w(ids: ["a"]) { n } }"#, "{ w { n } }").unwrap(), "subscription { w { n } }");
         assert_eq!(
-            merged(r#"{ w(exids: ["a", "b"]) { n } }"#, r#"{ w(exids: ["b"]) { n } }"#).unwrap(),
+            merged(r#"{ w(ids: ["a"]) { n } }"#, "{ w { n } }").unwrap(),
+            "subscription { w { n } }"
+        );
+        assert_eq!(
+            merged(
+                r#"{ w(exids: ["a", "b"]) { n } }"#,
+                r#"{ w(exids: ["b"]) { n } }"#
+            )
+            .unwrap(),
             r#"subscription { w(exids: ["b"]) { n } }"#
         );
     }
@@ -125,11 +139,24 @@ mod tests {
     fn conflicts_name_the_field_path() {
         let e = merged("{ w { t(first: 1) { n } } }", "{ w { t(first: 2) { n } } }").unwrap_err();
         assert_eq!(e.kind, ErrorKind::MergeConflict);
-        assert!(e.message.contains("'w.t'") && e.message.contains("(first: 1) and (first: 2)"), "{}", e);
+        assert!(
+            e.message.contains("'w.t'") && e.message.contains("(first: 1) and (first: 2)"),
+            "{}",
+            e
+        );
         let e = merged("{ w { t } }", "{ w { t { n } } }").unwrap_err();
-        assert!(e.message.contains("'w.t': it is a leaf on one side"), "{}", e);
+        assert!(
+            e.message.contains("'w.t': it is a leaf on one side"),
+            "{}",
+            e
+        );
         let e = merged("{ w { k: a } }", "{ w { k: b } }").unwrap_err();
-        assert!(e.message.contains("'w.k': the response key is used for field 'a' and field 'b'"), "{}", e);
+        assert!(
+            e.message
+                .contains("'w.k': the response key is used for field 'a' and field 'b'"),
+            "{}",
+            e
+        );
         let e = merged("{ w { t(first: 1) { n } } }", "{ w { t { n } } }").unwrap_err();
         assert!(e.message.contains("no arguments"), "{}", e);
     }
@@ -137,7 +164,11 @@ mod tests {
     #[test]
     fn two_aliases_with_different_arguments_merge() {
         assert_eq!(
-            merged(r#"{ a: t(ids: ["1"]) { n } }"#, r#"{ b: t(first: 3) { s } }"#).unwrap(),
+            merged(
+                r#"{ a: t(ids: ["1"]) { n } }"#,
+                r#"{ b: t(first: 3) { s } }"#
+            )
+            .unwrap(),
             r#"subscription { a: t(ids: ["1"]) { n } b: t(first: 3) { s } }"#
         );
     }

@@ -41,33 +41,41 @@ fn print_list(list: &[String], out: &mut String) {
     out.push(']');
 }
 
+/// An argument to print: a value, or an `ids`/`exids` list.
+enum Arg<'a> {
+    Value(&'a Value),
+    List(&'a [String]),
+}
+
 fn print_field(f: &Field, out: &mut String) {
     if f.key != f.name {
         out.push_str(&f.key);
         out.push_str(": ");
     }
     out.push_str(&f.name);
-    let mut args: Vec<(&str, Option<&Value>, Option<&Vec<String>>)> =
-        f.args.iter().map(|(n, v)| (n.as_str(), Some(v), None)).collect();
+    let mut args: Vec<(&str, Arg)> = f
+        .args
+        .iter()
+        .map(|(n, v)| (n.as_str(), Arg::Value(v)))
+        .collect();
     if let Some(ids) = &f.filter.ids {
-        args.push(("ids", None, Some(ids)));
+        args.push(("ids", Arg::List(ids)));
     }
     if let Some(exids) = &f.filter.exids {
-        args.push(("exids", None, Some(exids)));
+        args.push(("exids", Arg::List(exids)));
     }
     if !args.is_empty() {
         args.sort_by(|a, b| a.0.cmp(b.0));
         out.push('(');
-        for (n, (name, value, list)) in args.iter().enumerate() {
+        for (n, (name, arg)) in args.iter().enumerate() {
             if n > 0 {
                 out.push_str(", ");
             }
             out.push_str(name);
             out.push_str(": ");
-            match (value, list) {
-                (Some(v), _) => v.print(out),
-                (None, Some(l)) => print_list(l, out),
-                (None, None) => out.push_str("null"),
+            match arg {
+                Arg::Value(v) => v.print(out),
+                Arg::List(l) => print_list(l, out),
             }
         }
         out.push(')');

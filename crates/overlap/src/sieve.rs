@@ -25,9 +25,10 @@ impl Sieve {
 
     /// Adds `set`, returning its id.
     pub fn add(&mut self, set: FieldSet) -> Result<u32, Error> {
-        let id = self.last_id.checked_add(1).ok_or_else(|| {
-            Error::range("this sieve has handed out every id; create a new one")
-        })?;
+        let id = self
+            .last_id
+            .checked_add(1)
+            .ok_or_else(|| Error::range("this sieve has handed out every id; create a new one"))?;
         self.last_id = id;
         // Ids increase, so pushing keeps `entries` sorted by id.
         self.entries.push((id, set));
@@ -64,9 +65,16 @@ impl Sieve {
 
     /// Intersects `delta` with every set, calling `emit(id, json)` for each
     /// set with an overlap, in id order.
-    pub fn filter_each<F: FnMut(u32, &[u8])>(&mut self, delta: &[u8], mut emit: F) -> Result<usize, Error> {
+    pub fn filter_each<F: FnMut(u32, &[u8])>(
+        &mut self,
+        delta: &[u8],
+        mut emit: F,
+    ) -> Result<usize, Error> {
         parse_into(delta, &mut self.nodes)?;
-        let tape = Tape { src: delta, nodes: &self.nodes };
+        let tape = Tape {
+            src: delta,
+            nodes: &self.nodes,
+        };
         check_root(&tape)?;
         let mut buf = Vec::new();
         let mut count = 0;
@@ -85,7 +93,10 @@ impl Sieve {
     /// Returns how many records were written.
     pub fn filter_packed(&mut self, delta: &[u8], out: &mut Vec<u8>) -> Result<usize, Error> {
         parse_into(delta, &mut self.nodes)?;
-        let tape = Tape { src: delta, nodes: &self.nodes };
+        let tape = Tape {
+            src: delta,
+            nodes: &self.nodes,
+        };
         check_root(&tape)?;
         let mut count = 0;
         for (id, set) in &self.entries {
@@ -117,12 +128,21 @@ mod tests {
     #[test]
     fn filter_matches_per_set_intersection_and_omits_no_overlap() {
         let mut sieve = Sieve::new();
-        let queries = ["{ w { s } }", "{ w { n } }", "{ x }", r#"{ w(ids: ["b"]) { s } }"#];
+        let queries = [
+            "{ w { s } }",
+            "{ w { n } }",
+            "{ x }",
+            r#"{ w(ids: ["b"]) { s } }"#,
+        ];
         let ids: Vec<u32> = queries.iter().map(|q| sieve.add(set(q)).unwrap()).collect();
         assert_eq!(ids, vec![1, 2, 3, 4]);
         let delta = br#"{"w":[{"id":"a","s":1},{"id":"b","s":2}]}"#;
         let mut got = Vec::new();
-        sieve.filter_each(delta, |id, json| got.push((id, String::from_utf8(json.to_vec()).unwrap()))).unwrap();
+        sieve
+            .filter_each(delta, |id, json| {
+                got.push((id, String::from_utf8(json.to_vec()).unwrap()))
+            })
+            .unwrap();
         let mut expected = Vec::new();
         for (id, q) in ids.iter().zip(queries.iter()) {
             let mut out = Vec::new();
@@ -157,7 +177,12 @@ mod tests {
         let b = sieve.add(set("{ a }")).unwrap();
         assert_ne!(a, b);
         let mut n = 0;
-        sieve.filter_each(br#"{"a":1}"#, |id, _| { assert_eq!(id, b); n += 1; }).unwrap();
+        sieve
+            .filter_each(br#"{"a":1}"#, |id, _| {
+                assert_eq!(id, b);
+                n += 1;
+            })
+            .unwrap();
         assert_eq!(n, 1);
     }
 

@@ -43,12 +43,19 @@ impl Value {
                 }
             }
             Kind::String => Value::Str(String::from_utf8_lossy(&tape.string(i)).into_owned()),
-            Kind::Array => Value::List(tape.elements(i).map(|e| Value::from_json(tape, e)).collect()),
+            Kind::Array => Value::List(
+                tape.elements(i)
+                    .map(|e| Value::from_json(tape, e))
+                    .collect(),
+            ),
             Kind::Object => {
                 let mut fields: Vec<(String, Value)> = tape
                     .members(i)
                     .map(|(k, v)| {
-                        (String::from_utf8_lossy(&tape.string(k)).into_owned(), Value::from_json(tape, v))
+                        (
+                            String::from_utf8_lossy(&tape.string(k)).into_owned(),
+                            Value::from_json(tape, v),
+                        )
                     })
                     .collect();
                 fields.sort_by(|a, b| a.0.cmp(&b.0));
@@ -150,7 +157,10 @@ pub fn print_string(s: &str, out: &mut String) {
 /// Refuses values nested deeper than [`MAX_DEPTH`].
 pub fn check_depth(value: &Value, what: &str) -> Result<(), Error> {
     if value.depth() > MAX_DEPTH {
-        Err(Error::range(format!("{} is nested deeper than {} levels", what, MAX_DEPTH)))
+        Err(Error::range(format!(
+            "{} is nested deeper than {} levels",
+            what, MAX_DEPTH
+        )))
     } else {
         Ok(())
     }
@@ -167,7 +177,10 @@ mod tests {
         let mut nodes = Vec::new();
         parse_into(src, &mut nodes).unwrap();
         let v = Value::from_json(&Tape { src, nodes: &nodes }, 0);
-        assert_eq!(v.to_graphql(), r#"{a: {y: false, z: 1}, b: [1, 2.5, "x", null, true]}"#);
+        assert_eq!(
+            v.to_graphql(),
+            r#"{a: {y: false, z: 1}, b: [1, 2.5, "x", null, true]}"#
+        );
     }
 
     #[test]
@@ -179,7 +192,10 @@ mod tests {
 
     #[test]
     fn string_lists_coerce_a_single_string() {
-        assert_eq!(Value::Str("a".into()).as_string_list(), Some(vec!["a".to_string()]));
+        assert_eq!(
+            Value::Str("a".into()).as_string_list(),
+            Some(vec!["a".to_string()])
+        );
         let list = Value::List(vec![Value::Str("a".into()), Value::Int("1".into())]);
         assert_eq!(list.as_string_list(), None);
         assert_eq!(Value::Null.as_string_list(), None);

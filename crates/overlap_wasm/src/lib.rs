@@ -110,7 +110,10 @@ impl State {
     }
 
     fn stale(&mut self, what: &str, handle: u32) {
-        self.fail(Error::type_error(format!("{} handle {} is not live (already disposed?)", what, handle)));
+        self.fail(Error::type_error(format!(
+            "{} handle {} is not live (already disposed?)",
+            what, handle
+        )));
     }
 }
 
@@ -169,7 +172,10 @@ pub extern "C" fn ov_trim() {
 
 fn input_str(bytes: &[u8]) -> Result<&str, Error> {
     std::str::from_utf8(bytes).map_err(|e| {
-        Error::syntax(format!("invalid UTF-8 in the document at byte {}", e.valid_up_to()))
+        Error::syntax(format!(
+            "invalid UTF-8 in the document at byte {}",
+            e.valid_up_to()
+        ))
     })
 }
 
@@ -253,7 +259,11 @@ pub extern "C" fn ov_intersect(handle: u32, len: usize) -> i32 {
     with(|s| {
         unsafe { s.input.set_len(len.min(s.input.capacity())) };
         let st = &mut *s;
-        let set = match (handle as usize).checked_sub(1).and_then(|i| st.sets.get(i)).and_then(|x| x.as_deref()) {
+        let set = match (handle as usize)
+            .checked_sub(1)
+            .and_then(|i| st.sets.get(i))
+            .and_then(|x| x.as_deref())
+        {
             Some(set) => set,
             None => {
                 s.stale("field set", handle);
@@ -300,7 +310,10 @@ pub extern "C" fn ov_print(handle: u32) -> i32 {
 /// Approximate heap bytes held by set `handle` (0 if not live).
 #[no_mangle]
 pub extern "C" fn ov_set_bytes(handle: u32) -> usize {
-    with(|s| s.set(handle).map_or(0, |set| set.heap_bytes() + std::mem::size_of::<FieldSet>()))
+    with(|s| {
+        s.set(handle)
+            .map_or(0, |set| set.heap_bytes() + std::mem::size_of::<FieldSet>())
+    })
 }
 
 /// Creates a sieve; returns its handle.
@@ -411,4 +424,113 @@ pub extern "C" fn ov_sieve_filter(sieve: u32, len: usize) -> i32 {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(text: &str) -> usize {
+        let ptr = ov_input(text.len());
+        // SAFETY: ov_input returned a buffer of at least text.len() bytes.
+        unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), ptr, text.len()) };
+        text.len()
+    }
+
+    fn out() -> String {
+        let (ptr, len) = (ov_out_ptr(), ov_out_len());
+        // SAFETY: the output buffer holds len initialised bytes until the next call.
+        String::from_utf8(unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()).unwrap()
+    }
+
+    fn parse(query: &str) -> u32 {
+        let len = put(query);
+        ov_parse(len, 0)
+    }
+
+    #[test]
+    fn parse_intersect_print_free() {
+        let set = parse("{ w { s } }");
+        assert_ne!(set, 0);
+        let len = put(r#"{"w":{"id":"a","s":1,"n":2}}"#);
+        assert_eq!(ov_intersect(set, len), 1);
+        assert_eq!(out(), r#"{"w":{"id":"a","s":1}}"#);
+        let len = put(r#"{"x":1}"#);
+        assert_eq!(ov_intersect(set, len), 0);
+        assert_eq!(ov_print(set), 1);
+        assert_eq!(out(), "subscription { w { s } }");
+        ov_set_free(set);
+        ov_set_free(set);
+        assert_eq!(ov_print(set), -1);
+        assert_eq!(ov_error_kind(), 2);
+        assert!(out().contains("not live"));
+    }
+
+    #[test]
+    fn errors_carry_kind_and_message() {
+        assert_eq!(parse("{ a("), 0);
+        assert_eq!(ov_error_kind(), 1);
+        assert!(out().starts_with("line 1, column 5:"), "{}", out());
+        let set = parse("{ a }");
+        let len = put("[1]");
+        assert_eq!(ov_intersect(set, len), -1);
+        assert_eq!(ov_error_kind(), 2);
+        assert_eq!(ov_intersect(0, 0), -1);
+        assert_eq!(ov_intersect(999, 0), -1);
+    }
+
+    #[test]
+    fn variables_go_through_their_own_buffer() {
+        let vars = r#"{"w":["x"]}"#;
+        let vptr = ov_vars(vars.len());
+        unsafe { std::ptr::copy_nonoverlapping(vars.as_ptr(), vptr, vars.len()) };
+        let len = put("query($w: [ID]) { a(ids: $w) { b } }");
+        let set = ov_parse(len, vars.len());
+        assert_ne!(set, 0);
+        assert_eq!(ov_print(set), 1);
+        assert_eq!(out(), r#"subscription { a(ids: ["x"]) { b } }"#);
+    }
+
+    #[test]
+    fn merge_reads_handles_from_the_input_buffer() {
+        let a = parse(r#"{ a(ids: ["1"]) { b } }"#);
+        let b = parse(r#"{ a(ids: ["2"]) { c } }"#);
+        let ptr = ov_input(8);
+        unsafe {
+            std::ptr::copy_nonoverlapping(a.to_le_bytes().as_ptr(), ptr, 4);
+            std::ptr::copy_nonoverlapping(b.to_le_bytes().as_ptr(), ptr.add(4), 4);
+        }
+        let m = ov_merge(2);
+        assert_ne!(m, 0);
+        assert_eq!(ov_print(m), 1);
+        assert_eq!(out(), r#"subscription { a(ids: ["1", "2"]) { b c } }"#);
+        let c = parse("{ a(first: 1) { b } }");
+        let ptr = ov_input(8);
+        unsafe {
+            std::ptr::copy_nonoverlapping(a.to_le_bytes().as_ptr(), ptr, 4);
+            std::ptr::copy_nonoverlapping(c.to_le_bytes().as_ptr(), ptr.add(4), 4);
+        }
+        assert_eq!(ov_merge(2), 0);
+        assert_eq!(ov_error_kind(), 4);
+    }
+
+    #[test]
+    fn sieve_packs_records() {
+        let sieve = ov_sieve_new();
+        let a = parse("{ a }");
+        let b = parse("{ b }");
+        assert_eq!(ov_sieve_add(sieve, a), 1);
+        assert_eq!(ov_sieve_add(sieve, b), 2);
+        let len = put(r#"{"b":2}"#);
+        assert_eq!(ov_sieve_filter(sieve, len), 1);
+        let (ptr, n) = (ov_out_ptr(), ov_out_len());
+        let bytes = unsafe { std::slice::from_raw_parts(ptr, n) }.to_vec();
+        assert_eq!(&bytes[..4], &2u32.to_le_bytes());
+        assert_eq!(&bytes[8..], br#"{"b":2}"#);
+        assert_eq!(ov_sieve_remove(sieve, 2), 1);
+        assert_eq!(ov_sieve_remove(sieve, 2), 0);
+        ov_sieve_free(sieve);
+        assert_eq!(ov_sieve_filter(sieve, len), -1);
+        assert_eq!(ov_sieve_add(sieve, a), 0);
+    }
 }

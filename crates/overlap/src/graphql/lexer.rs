@@ -81,7 +81,11 @@ pub fn syntax_error(src: &str, offset: usize, message: &str) -> Error {
 impl<'a> Lexer<'a> {
     /// A lexer over `src`.
     pub fn new(src: &'a str) -> Lexer<'a> {
-        Lexer { src, bytes: src.as_bytes(), pos: 0 }
+        Lexer {
+            src,
+            bytes: src.as_bytes(),
+            pos: 0,
+        }
     }
 
     fn error(&self, at: usize, message: &str) -> Error {
@@ -192,14 +196,20 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
             if self.digits() == 0 {
-                return Err(self.error(self.pos, "invalid number: expected a digit in the exponent"));
+                return Err(
+                    self.error(self.pos, "invalid number: expected a digit in the exponent")
+                );
             }
         }
         if let Some(b'.' | b'_' | b'a'..=b'z' | b'A'..=b'Z') = self.bytes.get(self.pos) {
             return Err(self.error(self.pos, "invalid number: unexpected character after it"));
         }
         let text = self.src[start..self.pos].to_string();
-        Ok(if float { Token::Float(text) } else { Token::Int(text) })
+        Ok(if float {
+            Token::Float(text)
+        } else {
+            Token::Int(text)
+        })
     }
 
     fn hex_escape(&mut self) -> Result<u32, Error> {
@@ -215,7 +225,10 @@ impl<'a> Lexer<'a> {
                     break;
                 }
                 let d = (c as char).to_digit(16).ok_or_else(|| {
-                    self.error(at, "invalid Unicode escape: expected hex digits in \\u{...}")
+                    self.error(
+                        at,
+                        "invalid Unicode escape: expected hex digits in \\u{...}",
+                    )
                 })?;
                 v = v.saturating_mul(16).saturating_add(d);
                 n += 1;
@@ -275,7 +288,9 @@ impl<'a> Lexer<'a> {
                                 self.pos += 1;
                                 let lo = self.hex_escape()?;
                                 if !(0xdc00..0xe000).contains(&lo) {
-                                    return Err(self.error(at, "invalid Unicode escape: lone surrogate"));
+                                    return Err(
+                                        self.error(at, "invalid Unicode escape: lone surrogate")
+                                    );
                                 }
                                 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
                             } else {
@@ -339,7 +354,7 @@ fn block_string_value(raw: &str) -> String {
         .iter()
         .skip(1)
         .filter_map(|l| {
-            let n = l.len() - l.trim_start_matches(|c| c == ' ' || c == '\t').len();
+            let n = l.len() - l.trim_start_matches(&[' ', '\t'][..]).len();
             if n < l.len() {
                 Some(n)
             } else {
@@ -403,9 +418,19 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let e = tokens("{\n  a ?\n}").unwrap_err();
-        assert!(e.message.starts_with("line 2, column 5: unexpected character '?'"), "{}", e);
-        let e = tokens("{ a(x: \"open\n") .unwrap_err();
-        assert!(e.message.starts_with("line 1, column 8: unterminated string"), "{}", e);
+        assert!(
+            e.message
+                .starts_with("line 2, column 5: unexpected character '?'"),
+            "{}",
+            e
+        );
+        let e = tokens("{ a(x: \"open\n").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("line 1, column 8: unterminated string"),
+            "{}",
+            e
+        );
         assert!(tokens("012").is_err());
         assert!(tokens("1.").is_err());
         assert!(tokens("1x").is_err());

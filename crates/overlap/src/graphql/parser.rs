@@ -129,9 +129,17 @@ pub struct Document {
 
 /// Parses an executable GraphQL document.
 pub fn parse_document(src: &str) -> Result<Document, Error> {
-    let mut p = Parser { src, lexer: Lexer::new(src), token: Token::Eof, at: 0 };
+    let mut p = Parser {
+        src,
+        lexer: Lexer::new(src),
+        token: Token::Eof,
+        at: 0,
+    };
     p.advance()?;
-    let mut doc = Document { operations: Vec::new(), fragments: Vec::new() };
+    let mut doc = Document {
+        operations: Vec::new(),
+        fragments: Vec::new(),
+    };
     if p.token == Token::Eof {
         return Err(p.error("expected an operation or fragment, found an empty document"));
     }
@@ -212,7 +220,11 @@ impl<'a> Parser<'a> {
     }
 
     fn expected(&self, what: &str) -> Error {
-        self.error(&format!("expected {}, found {}", what, self.token.describe()))
+        self.error(&format!(
+            "expected {}, found {}",
+            what,
+            self.token.describe()
+        ))
     }
 
     fn expect(&mut self, punct: u8) -> Result<(), Error> {
@@ -273,7 +285,11 @@ impl<'a> Parser<'a> {
                     Token::Name(n) if n != "on" => {
                         self.advance()?;
                         let directives = self.directives()?;
-                        Ok(Selection::Spread { name: n, directives, at })
+                        Ok(Selection::Spread {
+                            name: n,
+                            directives,
+                            at,
+                        })
                     }
                     Token::Name(_) => {
                         self.advance()?;
@@ -282,12 +298,18 @@ impl<'a> Parser<'a> {
                         // Inline fragments nest the AST, so they count
                         // towards the depth limit too.
                         let selections = self.selection_set(depth + 1)?;
-                        Ok(Selection::Inline { directives, selections })
+                        Ok(Selection::Inline {
+                            directives,
+                            selections,
+                        })
                     }
                     _ => {
                         let directives = self.directives()?;
                         let selections = self.selection_set(depth + 1)?;
-                        Ok(Selection::Inline { directives, selections })
+                        Ok(Selection::Inline {
+                            directives,
+                            selections,
+                        })
                     }
                 }
             }
@@ -310,7 +332,14 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                Ok(Selection::Field(AstField { alias, name, args, directives, selections, at }))
+                Ok(Selection::Field(AstField {
+                    alias,
+                    name,
+                    args,
+                    directives,
+                    selections,
+                    at,
+                }))
             }
             _ => Err(self.expected("a field, '...' or '}'")),
         }
@@ -365,7 +394,9 @@ impl<'a> Parser<'a> {
                 self.advance()?;
                 return Ok(AstValue::Variable(self.name("a variable name")?));
             }
-            Token::Punct(b'$') => return Err(self.error("variables are not allowed in default values")),
+            Token::Punct(b'$') => {
+                return Err(self.error("variables are not allowed in default values"))
+            }
             Token::Int(t) => AstValue::Int(t),
             Token::Float(t) => AstValue::Float(t),
             Token::Str(s) => AstValue::Str(s),
@@ -507,18 +538,41 @@ mod tests {
     fn syntax_errors_name_line_and_column() {
         let cases = [
             ("", "line 1, column 1: expected an operation"),
-            ("subscription { }", "line 1, column 16: expected at least one field"),
-            ("subscription {\n  a(b: ) }", "line 2, column 8: expected a value, found ')'"),
-            ("subscription { a ", "line 1, column 18: expected a field, '...' or '}', found the end"),
-            ("type Query { a: Int }", "type system definitions are not executable"),
-            ("{ a(x: 1, x: 2) }", "line 1, column 11: argument 'x' is given more than once"),
+            (
+                "subscription { }",
+                "line 1, column 16: expected at least one field",
+            ),
+            (
+                "subscription {\n  a(b: ) }",
+                "line 2, column 8: expected a value, found ')'",
+            ),
+            (
+                "subscription { a ",
+                "line 1, column 18: expected a field, '...' or '}', found the end",
+            ),
+            (
+                "type Query { a: Int }",
+                "type system definitions are not executable",
+            ),
+            (
+                "{ a(x: 1, x: 2) }",
+                "line 1, column 11: argument 'x' is given more than once",
+            ),
             ("fragment on on X { a }", "a fragment cannot be named 'on'"),
-            ("query($a: Int = $b) { a }", "variables are not allowed in default values"),
+            (
+                "query($a: Int = $b) { a }",
+                "variables are not allowed in default values",
+            ),
         ];
         for (src, expected) in cases.iter() {
             let e = parse_document(src).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Syntax, "{}", src);
-            assert!(e.message.contains(expected), "{:?} gave {:?}", src, e.message);
+            assert!(
+                e.message.contains(expected),
+                "{:?} gave {:?}",
+                src,
+                e.message
+            );
         }
     }
 
@@ -527,9 +581,17 @@ mod tests {
         let depth = MAX_DEPTH + 1;
         let src = format!("{}x{}", "{ a ".repeat(depth), " }".repeat(depth));
         assert_eq!(parse_document(&src).unwrap_err().kind, ErrorKind::Range);
-        let ok = format!("{}x{}", "{ a ".repeat(MAX_DEPTH - 1), " }".repeat(MAX_DEPTH - 1));
+        let ok = format!(
+            "{}x{}",
+            "{ a ".repeat(MAX_DEPTH - 1),
+            " }".repeat(MAX_DEPTH - 1)
+        );
         assert!(parse_document(&format!("{{ {} }}", &ok[2..ok.len() - 2])).is_ok());
-        let values = format!("{{ a(x: {}1{}) }}", "[".repeat(100_000), "]".repeat(100_000));
+        let values = format!(
+            "{{ a(x: {}1{}) }}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert_eq!(parse_document(&values).unwrap_err().kind, ErrorKind::Range);
     }
 }

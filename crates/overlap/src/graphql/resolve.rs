@@ -29,15 +29,24 @@ pub fn parse_subscription(src: &str, variables: Option<&[u8]>) -> Result<FieldSe
 
 fn parse_variables(json: &[u8]) -> Result<HashMap<String, Value>, Error> {
     let mut nodes = Vec::new();
-    parse_into(json, &mut nodes).map_err(|e| Error::new(e.kind, format!("variables: {}", e.message)))?;
-    let tape = Tape { src: json, nodes: &nodes };
+    parse_into(json, &mut nodes)
+        .map_err(|e| Error::new(e.kind, format!("variables: {}", e.message)))?;
+    let tape = Tape {
+        src: json,
+        nodes: &nodes,
+    };
     if nodes[0].kind != Kind::Object {
-        return Err(Error::type_error("variables must be a JSON object of name → value"));
+        return Err(Error::type_error(
+            "variables must be a JSON object of name → value",
+        ));
     }
     Ok(tape
         .members(0)
         .map(|(k, v)| {
-            (String::from_utf8_lossy(&tape.string(k)).into_owned(), Value::from_json(&tape, v))
+            (
+                String::from_utf8_lossy(&tape.string(k)).into_owned(),
+                Value::from_json(&tape, v),
+            )
         })
         .collect())
 }
@@ -58,10 +67,12 @@ pub fn resolve_document(
     let mut fragments: HashMap<&str, &Fragment> = HashMap::new();
     for f in &doc.fragments {
         if fragments.insert(f.name.as_str(), f).is_some() {
-            return Err(at_error(src, f.at, ErrorKind::Type, &format!(
-                "fragment '{}' is defined more than once",
-                f.name
-            )));
+            return Err(at_error(
+                src,
+                f.at,
+                ErrorKind::Type,
+                &format!("fragment '{}' is defined more than once", f.name),
+            ));
         }
     }
     let defaults: HashMap<&str, &Option<AstValue>> =
@@ -116,10 +127,11 @@ impl<'a> Resolver<'a> {
     }
 
     fn undefined(&self, name: &str, at: usize) -> Error {
-        self.error(at, ErrorKind::Type, &format!(
-            "variable '${}' is not defined by the operation",
-            name
-        ))
+        self.error(
+            at,
+            ErrorKind::Type,
+            &format!("variable '${}' is not defined by the operation", name),
+        )
     }
 
     /// Substitutes variables; `None` when the value is an absent variable.
@@ -171,10 +183,11 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 _ => {
-                    return Err(self.error(d.at, ErrorKind::Type, &format!(
-                        "@{} needs an 'if' argument that is a Boolean",
-                        d.name
-                    )))
+                    return Err(self.error(
+                        d.at,
+                        ErrorKind::Type,
+                        &format!("@{} needs an 'if' argument that is a Boolean", d.name),
+                    ))
                 }
             }
         }
@@ -202,36 +215,48 @@ impl<'a> Resolver<'a> {
                     }
                     let field = self.field(f, depth)?;
                     merge_field_into(into, field, &self.path).map_err(|e| {
-                        self.error(f.at, ErrorKind::Type, &format!("fields conflict: {}", e.message))
+                        self.error(
+                            f.at,
+                            ErrorKind::Type,
+                            &format!("fields conflict: {}", e.message),
+                        )
                     })?;
                 }
-                Selection::Spread { name, directives, at } => {
+                Selection::Spread {
+                    name,
+                    directives,
+                    at,
+                } => {
                     if !self.included(directives)? {
                         continue;
                     }
                     let fragment = match self.fragments.get(name.as_str()) {
                         Some(f) => *f,
                         None => {
-                            return Err(self.error(*at, ErrorKind::Type, &format!(
-                                "unknown fragment '{}'",
-                                name
-                            )))
+                            return Err(self.error(
+                                *at,
+                                ErrorKind::Type,
+                                &format!("unknown fragment '{}'", name),
+                            ))
                         }
                     };
                     if self.active.contains(&fragment.name.as_str()) {
                         let mut cycle: Vec<&str> = self.active.clone();
                         cycle.push(&fragment.name);
-                        return Err(self.error(*at, ErrorKind::Type, &format!(
-                            "fragment '{}' spreads itself ({})",
-                            name,
-                            cycle.join(" → ")
-                        )));
+                        return Err(self.error(
+                            *at,
+                            ErrorKind::Type,
+                            &format!("fragment '{}' spreads itself ({})", name, cycle.join(" → ")),
+                        ));
                     }
                     self.active.push(&fragment.name);
                     self.selections(&fragment.selections, depth, into)?;
                     self.active.pop();
                 }
-                Selection::Inline { directives, selections } => {
+                Selection::Inline {
+                    directives,
+                    selections,
+                } => {
                     if self.included(directives)? {
                         self.selections(selections, depth, into)?;
                     }
@@ -250,18 +275,22 @@ impl<'a> Resolver<'a> {
             )));
         }
         if f.name == "id" && f.selections.is_some() {
-            return Err(self.error(f.at, ErrorKind::Type,
-                "'id' is the identity key, a leaf: it takes no sub-selection"));
+            return Err(self.error(
+                f.at,
+                ErrorKind::Type,
+                "'id' is the identity key, a leaf: it takes no sub-selection",
+            ));
         }
         let (args, filter) = self.arguments(&f.args)?;
         let children = match &f.selections {
             None => None,
             Some(selections) => {
                 if depth + 1 > MAX_DEPTH {
-                    return Err(self.error(f.at, ErrorKind::Range, &format!(
-                        "selections nested deeper than {} levels",
-                        MAX_DEPTH
-                    )));
+                    return Err(self.error(
+                        f.at,
+                        ErrorKind::Range,
+                        &format!("selections nested deeper than {} levels", MAX_DEPTH),
+                    ));
                 }
                 self.path.push(key.clone());
                 let mut children = Vec::new();
@@ -283,7 +312,13 @@ impl<'a> Resolver<'a> {
                 Some(children)
             }
         };
-        Ok(Field { key, name: f.name.clone(), args, filter, children })
+        Ok(Field {
+            key,
+            name: f.name.clone(),
+            args,
+            filter,
+            children,
+        })
     }
 
     fn arguments(&self, args: &[Argument]) -> Result<(Vec<(String, Value)>, IdFilter), Error> {
@@ -301,11 +336,15 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 let list = value.as_string_list().ok_or_else(|| {
-                    self.error(a.at, ErrorKind::Type, &format!(
-                        "'{}' must be a string or a list of strings, got {}",
-                        a.name,
-                        value.to_graphql()
-                    ))
+                    self.error(
+                        a.at,
+                        ErrorKind::Type,
+                        &format!(
+                            "'{}' must be a string or a list of strings, got {}",
+                            a.name,
+                            value.to_graphql()
+                        ),
+                    )
                 })?;
                 if a.name == "ids" {
                     ids = Some(list);
@@ -345,12 +384,17 @@ mod tests {
              fragment W on Workflow { id taskProxies { ...T } }
              fragment T on TaskProxy { name }",
         );
-        assert_eq!(s, "subscription { workflows { id n: name status taskProxies { name } } }");
+        assert_eq!(
+            s,
+            "subscription { workflows { id n: name status taskProxies { name } } }"
+        );
     }
 
     #[test]
     fn keeps_arguments_and_filters_ids() {
-        let s = printed(r#"{ workflows(ids: "b", first: 2, where: {z: 1, a: [X]}) { jobs(exids: ["j2", "j1"]) { id } } }"#);
+        let s = printed(
+            r#"{ workflows(ids: "b", first: 2, where: {z: 1, a: [X]}) { jobs(exids: ["j2", "j1"]) { id } } }"#,
+        );
         assert_eq!(
             s,
             r#"subscription { workflows(first: 2, ids: ["b"], where: {a: [X], z: 1}) { jobs(exids: ["j1", "j2"]) { id } } }"#
@@ -361,15 +405,26 @@ mod tests {
     fn substitutes_variables_and_defaults() {
         let src = r#"query($ids: [ID], $n: Int = 5, $absent: Int) { a(ids: $ids, n: $n, m: $absent, l: [$absent]) { b } }"#;
         let s = print_subscription(&parse_vars(src, r#"{"ids": ["x", "y"]}"#).unwrap()).unwrap();
-        assert_eq!(s, r#"subscription { a(ids: ["x", "y"], l: [null], n: 5) { b } }"#);
+        assert_eq!(
+            s,
+            r#"subscription { a(ids: ["x", "y"], l: [null], n: 5) { b } }"#
+        );
         let s = print_subscription(&parse_vars(src, r#"{"n": 7, "ids": null}"#).unwrap()).unwrap();
         assert_eq!(s, r#"subscription { a(l: [null], n: 7) { b } }"#);
         let e = parse("{ a(n: $undeclared) }").unwrap_err();
-        assert!(e.message.contains("variable '$undeclared' is not defined"), "{}", e);
+        assert!(
+            e.message.contains("variable '$undeclared' is not defined"),
+            "{}",
+            e
+        );
         let e = parse_vars("{ a }", "[1]").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Type);
         let e = parse_vars("{ a }", "{").unwrap_err();
-        assert!(e.message.starts_with("variables: invalid JSON at byte 1"), "{}", e);
+        assert!(
+            e.message.starts_with("variables: invalid JSON at byte 1"),
+            "{}",
+            e
+        );
     }
 
     #[test]
@@ -380,19 +435,30 @@ mod tests {
         let s = print_subscription(&parse_vars(src, r#"{"yes": true}"#).unwrap()).unwrap();
         assert_eq!(s, "subscription { b d f { id } }");
         let e = parse("{ a @skip(if: 1) }").unwrap_err();
-        assert!(e.message.contains("@skip needs an 'if' argument that is a Boolean"));
+        assert!(e
+            .message
+            .contains("@skip needs an 'if' argument that is a Boolean"));
         let e = parse_vars("query($c: Boolean) { a @include(if: $c) }", "{}").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Type);
     }
 
     #[test]
     fn merges_repeated_selections() {
-        assert_eq!(printed("{ a { b } a { c } a { b } }"), "subscription { a { b c } }");
-        assert_eq!(printed(r#"{ a(ids: ["1"]) { b } a(ids: ["2"]) { b } }"#),
-            r#"subscription { a(ids: ["1", "2"]) { b } }"#);
+        assert_eq!(
+            printed("{ a { b } a { c } a { b } }"),
+            "subscription { a { b c } }"
+        );
+        assert_eq!(
+            printed(r#"{ a(ids: ["1"]) { b } a(ids: ["2"]) { b } }"#),
+            r#"subscription { a(ids: ["1", "2"]) { b } }"#
+        );
         let e = parse("{ a(n: 1) { b } a(n: 2) { b } }").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Type);
-        assert!(e.message.contains("fields conflict") && e.message.contains("'a'"), "{}", e);
+        assert!(
+            e.message.contains("fields conflict") && e.message.contains("'a'"),
+            "{}",
+            e
+        );
         let e = parse("{ x: a x: b }").unwrap_err();
         assert!(e.message.contains("fields conflict"), "{}", e);
     }
@@ -401,18 +467,32 @@ mod tests {
     fn refuses_semantic_errors() {
         let cases = [
             ("{ ...Nope }", "unknown fragment 'Nope'"),
-            ("{ ...A } fragment A on X { ...B } fragment B on X { ...A }", "spreads itself (A → B → A)"),
+            (
+                "{ ...A } fragment A on X { ...B } fragment B on X { ...A }",
+                "spreads itself (A → B → A)",
+            ),
             ("{ a } { b }", "exactly one operation, found 2"),
             ("fragment A on X { a }", "exactly one operation, found 0"),
-            ("{ a } fragment A on X { a } fragment A on X { b }", "defined more than once"),
-            ("{ a(ids: [1]) { b } }", "'ids' must be a string or a list of strings"),
+            (
+                "{ a } fragment A on X { a } fragment A on X { b }",
+                "defined more than once",
+            ),
+            (
+                "{ a(ids: [1]) { b } }",
+                "'ids' must be a string or a list of strings",
+            ),
             ("{ id: name }", "reserved for the identity field"),
             ("{ id { x } }", "takes no sub-selection"),
         ];
         for (src, expected) in cases.iter() {
             let e = parse(src).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Type, "{}", src);
-            assert!(e.message.contains(expected), "{:?} gave {:?}", src, e.message);
+            assert!(
+                e.message.contains(expected),
+                "{:?} gave {:?}",
+                src,
+                e.message
+            );
         }
     }
 
@@ -420,7 +500,12 @@ mod tests {
     fn bounds_exponential_fragment_expansion() {
         let mut src = String::from("{ ...F0 }\n");
         for i in 0..30 {
-            src.push_str(&format!("fragment F{} on X {{ a: x ...F{} ...F{} }}\n", i, i + 1, i + 1));
+            src.push_str(&format!(
+                "fragment F{} on X {{ a: x ...F{} ...F{} }}\n",
+                i,
+                i + 1,
+                i + 1
+            ));
         }
         src.push_str("fragment F30 on X { a: x }");
         let e = parse(&src).unwrap_err();
@@ -431,7 +516,11 @@ mod tests {
     fn depth_limit_counts_resolved_nesting() {
         let mut src = String::from("{ ...F1 }\n");
         for i in 1..=140 {
-            src.push_str(&format!("fragment F{} on X {{ a {{ ...F{} }} }}\n", i, i + 1));
+            src.push_str(&format!(
+                "fragment F{} on X {{ a {{ ...F{} }} }}\n",
+                i,
+                i + 1
+            ));
         }
         src.push_str("fragment F141 on X { leaf }");
         assert_eq!(parse(&src).unwrap_err().kind, ErrorKind::Range);
