@@ -3,8 +3,11 @@
  * subscriptions × 4 KB delta:
  *
  * ```sh
- * deno run --allow-read bench/profile_sieve.ts
+ * deno run --allow-read bench/profile_sieve.ts [path/to/overlap.wasm]
  * ```
+ *
+ * The optional path profiles another build (say, an experiment in a scratch
+ * copy of `crates/`) against the same fixtures.
  *
  * `wasm/mod.ts` does not expose the engine's raw exports (rightly), so this
  * script instantiates `wasm/overlap.wasm` a second time and drives its C ABI
@@ -43,8 +46,8 @@ export interface ProfileRow {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-async function instantiate(): Promise<RawEngine> {
-  const bytes = await Deno.readFile(new URL("../wasm/overlap.wasm", import.meta.url));
+async function instantiate(wasmPath?: string): Promise<RawEngine> {
+  const bytes = await Deno.readFile(wasmPath ?? new URL("../wasm/overlap.wasm", import.meta.url));
   const { instance } = await WebAssembly.instantiate(bytes, {});
   return instance.exports as unknown as RawEngine;
 }
@@ -85,7 +88,7 @@ function median(fn: () => unknown, rounds = 60, batch = 10): number {
 
 /**
  * Times the parts of a `Sieve.filter` call and, for scale, of the TS
- * baseline (b).
+ * baseline (b). `wasmPath` profiles another build of the engine.
  *
  * @example
  * ```ts ignore
@@ -93,8 +96,8 @@ function median(fn: () => unknown, rounds = 60, batch = 10): number {
  * for (const row of await profileSieve()) console.log(row.part, row.ms);
  * ```
  */
-export async function profileSieve(): Promise<ProfileRow[]> {
-  const engine = await instantiate();
+export async function profileSieve(wasmPath?: string): Promise<ProfileRow[]> {
+  const engine = await instantiate(wasmPath);
   const deltaJson = makeDelta();
   const subs = makeSubscriptions();
   const full = fillSieve(engine, subs);
@@ -173,7 +176,7 @@ function hitsCount(engine: RawEngine, hits: number, len: number): number {
 }
 
 if (import.meta.main) {
-  const rows = await profileSieve();
+  const rows = await profileSieve(Deno.args[0]);
   const width = Math.max(...rows.map((r) => r.part.length));
   console.log(`| ${"part".padEnd(width)} | median ms |`);
   console.log(`| ${"-".repeat(width)} | --------: |`);

@@ -114,7 +114,9 @@ export const otherArgsArb: fc.Arbitrary<Record<string, RefValue>> = fc.oneof(
     ).chain((all) => {
       // At most two of them, so that printed sets stay readable.
       const entries = Object.entries(all) as [string, RefValue][];
-      return fc.subarray(entries, { maxLength: Math.min(2, entries.length) }).map(Object.fromEntries);
+      return fc.subarray(entries, { maxLength: Math.min(2, entries.length) }).map(
+        Object.fromEntries,
+      );
     }),
   },
 );

@@ -64,7 +64,9 @@ function explain(lines: Record<string, unknown>): string {
  */
 function spaced(value: unknown): string {
   if (Array.isArray(value)) return `[ ${value.map(spaced).join(" ,\n ")} ]`;
-  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  if (
+    value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype
+  ) {
     const members = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)} :\t${spaced(v)}`);
     return `{\n ${members.join(" , ")} }`;
   }
@@ -116,7 +118,11 @@ Deno.test("property: intersect on objects agrees with intersectJson; whitespace 
       const normalise = (text: string | undefined) =>
         text === undefined ? undefined : JSON.stringify(JSON.parse(text));
       const viaObject = JSON.stringify(intersect(JSON.parse(deltaJson), fieldSet));
-      assertEquals(viaObject, normalise(viaText), explain({ query, deltaJson, viaObject, viaText }));
+      assertEquals(
+        viaObject,
+        normalise(viaText),
+        explain({ query, deltaJson, viaObject, viaText }),
+      );
       const viaSpaced = intersectJson(spaced(delta), fieldSet);
       assertEquals(
         normalise(viaSpaced),
@@ -259,7 +265,11 @@ Deno.test("property: merge agrees with the reference merge, conflicts included",
       using swapped = merge(setB, setA);
       assertEquals(printSubscription(swapped), printed, "merge is commutative");
       using alone = merge(setA);
-      assertEquals(printSubscription(alone), printSubscription(setA), "merge of one set is that set");
+      assertEquals(
+        printSubscription(alone),
+        printSubscription(setA),
+        "merge of one set is that set",
+      );
       using nothing = merge();
       assertEquals(intersectJson(deltaJson, nothing), undefined, "merge() selects nothing");
     }),
@@ -338,7 +348,7 @@ Deno.test("property: the intersection with a merge is the union of the intersect
 Deno.test("contract: errors have the documented classes", () => {
   assertThrows(() => parseSubscription("subscription { a( }"), SyntaxError, "line 1, column ");
   assertThrows(() => parseSubscription("{ ...F }"), TypeError);
-  assertThrows(() => parseSubscription('{ w(ids: [1]) { a } }'), TypeError);
+  assertThrows(() => parseSubscription("{ w(ids: [1]) { a } }"), TypeError);
   const deep = "{ a ".repeat(200) + " }".repeat(200); // well past 128, whichever way levels count
   assertThrows(() => parseSubscription(deep), RangeError);
   assertThrows(() => parseSubscription("{ x: a x: b }"), MergeConflictError, "x");
