@@ -44,6 +44,10 @@ interface Exports {
   ov_sieve_remove(sieve: number, id: number): number;
   ov_sieve_bytes(sieve: number): number;
   ov_sieve_filter(sieve: number, len: number): number;
+  ov_filtered_text_ptr(): number;
+  ov_filtered_text_len(): number;
+  ov_filtered_index_ptr(): number;
+  ov_filtered_ascii(): number;
 }
 
 async function loadWasm(): Promise<Exports> {
@@ -438,15 +442,20 @@ export class Sieve {
     const count = wasm.ov_sieve_filter(handle, len);
     if (count < 0) throw engineError();
     const result = new Map<number, string>();
-    const base = wasm.ov_out_ptr();
-    const bytes = new Uint8Array(wasm.memory.buffer, base, wasm.ov_out_len());
-    const view = new DataView(wasm.memory.buffer, base, bytes.length);
-    let at = 0;
-    for (let n = 0; n < count; n++) {
-      const id = view.getUint32(at, true);
-      const size = view.getUint32(at + 4, true);
-      result.set(id, decoder.decode(bytes.subarray(at + 8, at + 8 + size)));
-      at += 8 + size;
+    const buffer = wasm.memory.buffer;
+    const text = new Uint8Array(buffer, wasm.ov_filtered_text_ptr(), wasm.ov_filtered_text_len());
+    const index = new Uint32Array(buffer, wasm.ov_filtered_index_ptr(), count * 3);
+    if (wasm.ov_filtered_ascii() === 1) {
+      // All ASCII: byte offsets are string offsets, so one decode and cheap
+      // slices beat a decode per set. (Slices share the decoded string.)
+      const all = decoder.decode(text);
+      for (let n = 0; n < count * 3; n += 3) {
+        result.set(index[n], all.slice(index[n + 1], index[n + 2]));
+      }
+    } else {
+      for (let n = 0; n < count * 3; n += 3) {
+        result.set(index[n], decoder.decode(text.subarray(index[n + 1], index[n + 2])));
+      }
     }
     if (len > TRIM_ABOVE) wasm.ov_trim();
     return result;

@@ -1,29 +1,63 @@
 //! Intersection of a delta with a field set: the hot path.
 //!
-//! The delta is parsed once into a tape; each set then walks only the parts
-//! of the tape it selects, writing JSON straight into an output buffer.
-//! Leaves are copied byte for byte from the source. Speculative output (an
-//! object that turns out to select nothing) is undone by truncating the
-//! buffer, so nothing is allocated per object.
+//! The delta is parsed once into a tape; each compiled set ([`Plan`]) then
+//! walks only the parts of the tape it selects, writing JSON straight into an
+//! output buffer. Leaves are copied byte for byte from the source.
+//! Speculative output (an object that turns out to select nothing) is undone
+//! by truncating the buffer, so nothing is allocated per object.
 
 use crate::error::Error;
-use crate::field_set::{is_existence_level, Field, FieldSet, IdFilter};
-use crate::json::{parse_into, Kind, Node, Tape};
-use std::borrow::Cow;
+use crate::field_set::{FieldSet, IdFilter};
+use crate::json::{parse_into, unescape, Kind, Node, Tape};
+use crate::plan::{bit, Interner, Plan, PlanField, PlanLevel, ID, UNKNOWN, UNRESOLVED};
+
+/// Reusable scratch space for parsing and walking deltas.
+#[derive(Default)]
+pub struct Scratch {
+    /// The tape of the current delta.
+    pub nodes: Vec<Node>,
+    /// Per tape node: the symbol of an object key, resolved on first use.
+    pub syms: Vec<u32>,
+}
+
+impl Scratch {
+    /// Parses `delta` into the scratch tape and checks its root is an object.
+    /// Returns whether the delta is all ASCII.
+    pub fn load(&mut self, delta: &[u8]) -> Result<bool, Error> {
+        let ascii = parse_into(delta, &mut self.nodes)?;
+        check_root(&Tape { src: delta, nodes: &self.nodes })?;
+        self.syms.clear();
+        self.syms.resize(self.nodes.len(), UNRESOLVED);
+        Ok(ascii)
+    }
+
+    /// Releases the buffers' memory (after a huge delta).
+    pub fn trim(&mut self) {
+        *self = Scratch::default();
+    }
+}
 
 /// Parses `delta` and writes its intersection with `set` to `out`
 /// (appending). Returns `false`, leaving `out` as it was, when there is no
-/// overlap. `nodes` is scratch space, reused between calls.
-pub fn intersect(
+/// overlap. For repeated use, compile the set once and use
+/// [`intersect_plan`].
+pub fn intersect(delta: &[u8], set: &FieldSet, scratch: &mut Scratch, out: &mut Vec<u8>) -> Result<bool, Error> {
+    let mut interner = Interner::default();
+    let plan = Plan::compile(set, &mut interner);
+    intersect_plan(delta, &plan, &interner, scratch, out)
+}
+
+/// Like [`intersect`], with a plan compiled against `interner`.
+pub fn intersect_plan(
     delta: &[u8],
-    set: &FieldSet,
-    nodes: &mut Vec<Node>,
+    plan: &Plan,
+    interner: &Interner,
+    scratch: &mut Scratch,
     out: &mut Vec<u8>,
 ) -> Result<bool, Error> {
-    parse_into(delta, nodes)?;
-    let tape = Tape { src: delta, nodes };
-    check_root(&tape)?;
-    Ok(intersect_tape(&tape, set, out))
+    scratch.load(delta)?;
+    let mut walk = Walk { tape: Tape { src: delta, nodes: &scratch.nodes }, syms: &mut scratch.syms, interner };
+    Ok(walk.root(plan, out))
 }
 
 /// Refuses a delta whose top level is not an object.
@@ -39,153 +73,200 @@ pub fn check_root(tape: &Tape) -> Result<(), Error> {
         Kind::Null => "null",
         _ => "a boolean",
     };
-    Err(Error::type_error(format!(
-        "a delta must be a JSON object at its top level, found {}",
-        found
-    )))
+    Err(Error::type_error(format!("a delta must be a JSON object at its top level, found {}", found)))
 }
 
-/// Writes the intersection of the parsed delta `tape` (whose root is an
-/// object) with `set` to `out`; `false` when there is no overlap.
-pub fn intersect_tape(tape: &Tape, set: &FieldSet, out: &mut Vec<u8>) -> bool {
-    let start = out.len();
-    out.push(b'{');
-    let mut first = true;
-    for (k, v) in tape.members(0) {
-        let key = tape.string(k);
-        for f in set.fields.iter().filter(|f| f.name.as_bytes() == &*key) {
-            emit_member(tape, f, v, out, &mut first);
-        }
-    }
-    if first {
-        out.truncate(start);
-        return false;
-    }
-    out.push(b'}');
-    true
+/// One walk over a loaded delta, by any number of plans compiled against
+/// the same interner.
+pub struct Walk<'a> {
+    /// The delta.
+    pub tape: Tape<'a>,
+    /// Key symbols, resolved lazily (length = number of tape nodes).
+    pub syms: &'a mut [u32],
+    /// The interner the plans were compiled against.
+    pub interner: &'a Interner,
 }
 
 #[inline]
-fn write_key(out: &mut Vec<u8>, key: &[u8], first: bool) {
+fn write_prefix(out: &mut Vec<u8>, prefix: &[u8], first: bool) {
     if !first {
         out.push(b',');
     }
-    out.push(b'"');
-    out.extend_from_slice(key);
-    out.extend_from_slice(b"\":");
+    out.extend_from_slice(prefix);
 }
 
-/// Writes `"key":value` for field `f` over value node `v`, if it is included.
-#[inline]
-fn emit_member(tape: &Tape, f: &Field, v: usize, out: &mut Vec<u8>, first: &mut bool) -> bool {
-    let mark = out.len();
-    write_key(out, f.key.as_bytes(), *first);
-    if emit_value(tape, f, v, out) {
-        *first = false;
-        true
-    } else {
-        out.truncate(mark);
-        false
-    }
-}
-
-fn emit_value(tape: &Tape, f: &Field, v: usize, out: &mut Vec<u8>) -> bool {
-    let children = match &f.children {
-        None => {
-            out.extend_from_slice(tape.raw(v));
-            return true;
+impl<'a> Walk<'a> {
+    /// The symbol of key node `k`.
+    #[inline]
+    fn sym(&mut self, k: usize) -> u32 {
+        let s = self.syms[k];
+        if s != UNRESOLVED {
+            return s;
         }
-        Some(children) => children,
-    };
-    match tape.nodes[v].kind {
-        Kind::Object => emit_object(tape, children, &f.filter, v, out),
-        Kind::Array => {
-            let start = out.len();
-            out.push(b'[');
-            let mut any = false;
-            for e in tape.elements(v) {
-                if tape.nodes[e].kind != Kind::Object {
-                    continue;
-                }
-                let mark = out.len();
-                if any {
-                    out.push(b',');
-                }
-                if emit_object(tape, children, &f.filter, e, out) {
-                    any = true;
-                } else {
-                    out.truncate(mark);
+        let n = self.tape.nodes[k];
+        let inner = &self.tape.src[n.start as usize + 1..n.end as usize - 1];
+        let s = if n.escaped { self.interner.get(&unescape(inner)) } else { self.interner.get(inner) };
+        self.syms[k] = s;
+        s
+    }
+
+    /// Writes the intersection of the delta with `plan` to `out`; `false`
+    /// (with `out` unchanged) when there is no overlap. (C): the root has no
+    /// identity rule.
+    pub fn root(&mut self, plan: &Plan, out: &mut Vec<u8>) -> bool {
+        let level = &plan.root;
+        let start = out.len();
+        out.push(b'{');
+        let mut first = true;
+        let mut at = 1;
+        let end = self.tape.nodes[0].next as usize;
+        while at < end {
+            let (k, v) = (at, at + 1);
+            at = self.tape.nodes[v].next as usize;
+            let sym = self.sym(k);
+            if sym == UNKNOWN || level.mask & bit(sym) == 0 {
+                continue;
+            }
+            for f in level.fields.iter() {
+                if f.sym == sym {
+                    self.member(f, v, out, &mut first);
                 }
             }
-            if any {
-                out.push(b']');
-            } else {
-                out.truncate(start);
-            }
-            any
         }
-        Kind::Null => {
-            out.extend_from_slice(b"null");
-            true
-        }
-        _ => false,
-    }
-}
-
-/// The decoded `id` of object node `o`, when it is a string.
-fn object_id<'a>(tape: &Tape<'a>, o: usize) -> Option<Cow<'a, [u8]>> {
-    for (k, v) in tape.members(o) {
-        if &*tape.string(k) == b"id" {
-            return if tape.nodes[v].kind == Kind::String {
-                Some(tape.string(v))
-            } else {
-                None
-            };
-        }
-    }
-    None
-}
-
-fn emit_object(
-    tape: &Tape,
-    level: &[Field],
-    filter: &IdFilter,
-    o: usize,
-    out: &mut Vec<u8>,
-) -> bool {
-    if !filter.is_open() {
-        let id = object_id(tape, o);
-        if !filter.admits(id.as_deref()) {
+        if first {
+            out.truncate(start);
             return false;
         }
+        out.push(b'}');
+        true
     }
-    let start = out.len();
-    out.push(b'{');
-    let mut first = true;
-    let mut any = false;
-    for (k, v) in tape.members(o) {
-        let key = tape.string(k);
-        if &*key == b"id" {
-            // (A) identity: the id goes wherever the object goes.
-            write_key(out, b"id", first);
-            out.extend_from_slice(tape.raw(v));
-            first = false;
-            for f in level.iter().filter(|f| f.name == "id" && f.key != "id") {
-                emit_member(tape, f, v, out, &mut first);
+
+    /// Writes `"key":value` for `f` over value node `v`, if it is included.
+    #[inline]
+    fn member(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>, first: &mut bool) -> bool {
+        let mark = out.len();
+        write_prefix(out, &f.prefix, *first);
+        if self.value(f, v, out) {
+            *first = false;
+            true
+        } else {
+            out.truncate(mark);
+            false
+        }
+    }
+
+    fn value(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>) -> bool {
+        let node = self.tape.nodes[v];
+        let children = match &f.children {
+            None => {
+                out.extend_from_slice(&self.tape.src[node.start as usize..node.end as usize]);
+                return true;
             }
-            continue;
-        }
-        for f in level.iter().filter(|f| f.name.as_bytes() == &*key) {
-            any |= emit_member(tape, f, v, out, &mut first);
+            Some(children) => children,
+        };
+        match node.kind {
+            Kind::Object => self.object(children, &f.filter, v, out),
+            Kind::Array => {
+                let start = out.len();
+                out.push(b'[');
+                let mut any = false;
+                let mut at = v + 1;
+                let end = node.next as usize;
+                while at < end {
+                    let e = at;
+                    at = self.tape.nodes[e].next as usize;
+                    if self.tape.nodes[e].kind != Kind::Object {
+                        continue;
+                    }
+                    let mark = out.len();
+                    if any {
+                        out.push(b',');
+                    }
+                    if self.object(children, &f.filter, e, out) {
+                        any = true;
+                    } else {
+                        out.truncate(mark);
+                    }
+                }
+                if any {
+                    out.push(b']');
+                } else {
+                    out.truncate(start);
+                }
+                any
+            }
+            Kind::Null => {
+                out.extend_from_slice(b"null");
+                true
+            }
+            _ => false,
         }
     }
-    // (B) emission: a selected field other than id, or an existence level.
-    if !any && !is_existence_level(level) {
-        out.truncate(start);
-        return false;
+
+    /// The decoded `id` of object node `o`, when it is a string.
+    fn object_id(&mut self, o: usize) -> Option<std::borrow::Cow<'a, [u8]>> {
+        let tape = Tape { src: self.tape.src, nodes: self.tape.nodes };
+        let mut at = o + 1;
+        let end = tape.nodes[o].next as usize;
+        while at < end {
+            let (k, v) = (at, at + 1);
+            at = tape.nodes[v].next as usize;
+            if self.sym(k) == ID {
+                return if tape.nodes[v].kind == Kind::String { Some(tape.string(v)) } else { None };
+            }
+        }
+        None
     }
-    out.push(b'}');
-    true
+
+    fn object(&mut self, level: &PlanLevel, filter: &IdFilter, o: usize, out: &mut Vec<u8>) -> bool {
+        if !filter.is_open() {
+            let id = self.object_id(o);
+            if !filter.admits(id.as_deref()) {
+                return false;
+            }
+        }
+        let start = out.len();
+        out.push(b'{');
+        let mut first = true;
+        let mut any = false;
+        let mut at = o + 1;
+        let end = self.tape.nodes[o].next as usize;
+        while at < end {
+            let (k, v) = (at, at + 1);
+            at = self.tape.nodes[v].next as usize;
+            let sym = self.sym(k);
+            if sym == ID {
+                // (A) identity: the id goes wherever the object goes.
+                let n = self.tape.nodes[v];
+                write_prefix(out, b"\"id\":", first);
+                out.extend_from_slice(&self.tape.src[n.start as usize..n.end as usize]);
+                first = false;
+                if level.id_aliases {
+                    for f in level.fields.iter() {
+                        if f.sym == ID && &*f.prefix != b"\"id\":" {
+                            self.member(f, v, out, &mut first);
+                        }
+                    }
+                }
+                continue;
+            }
+            if sym == UNKNOWN || level.mask & bit(sym) == 0 {
+                continue;
+            }
+            for f in level.fields.iter() {
+                if f.sym == sym {
+                    any |= self.member(f, v, out, &mut first);
+                }
+            }
+        }
+        // (B) emission: a selected field other than id, or an existence level.
+        if !any && !level.existence {
+            out.truncate(start);
+            return false;
+        }
+        out.push(b'}');
+        true
+    }
 }
 
 #[cfg(test)]
@@ -197,9 +278,8 @@ mod tests {
 
     fn run(delta: &str, query: &str) -> Option<String> {
         let set = parse_subscription(query, None).unwrap();
-        let mut nodes = Vec::new();
         let mut out = Vec::new();
-        let overlap = intersect(delta.as_bytes(), &set, &mut nodes, &mut out).unwrap();
+        let overlap = intersect(delta.as_bytes(), &set, &mut Scratch::default(), &mut out).unwrap();
         if overlap {
             Some(String::from_utf8(out).unwrap())
         } else {
@@ -210,7 +290,7 @@ mod tests {
 
     fn err(delta: &[u8], query: &str) -> Error {
         let set = parse_subscription(query, None).unwrap();
-        intersect(delta, &set, &mut Vec::new(), &mut Vec::new()).unwrap_err()
+        intersect(delta, &set, &mut Scratch::default(), &mut Vec::new()).unwrap_err()
     }
 
     #[test]
@@ -232,7 +312,7 @@ mod tests {
         let merged = merge(&[&view1, &view2]).unwrap();
         let delta = r#"{"workflows":[{"id":"~user/flow","taskProxies":[{"id":"~user/flow//1/foo","status":"running","jobs":[{"id":"~user/flow//1/foo/01","status":"running"}]}]}]}"#;
         let mut out = Vec::new();
-        assert!(intersect(delta.as_bytes(), &merged, &mut Vec::new(), &mut out).unwrap());
+        assert!(intersect(delta.as_bytes(), &merged, &mut Scratch::default(), &mut out).unwrap());
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"{"workflows":[{"id":"~user/flow","taskProxies":[{"id":"~user/flow//1/foo","status":"running"}]}]}"#
@@ -430,7 +510,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let _ = intersect(&bytes, &set, &mut Vec::new(), &mut Vec::new());
+            let _ = intersect(&bytes, &set, &mut Scratch::default(), &mut Vec::new());
             if let Ok(text) = std::str::from_utf8(&bytes) {
                 let _ = parse_subscription(text, None);
             }

@@ -144,12 +144,13 @@ impl<'a> Iterator for Elements<'a> {
 }
 
 /// Parses `src` as one JSON value into `nodes` (cleared first), reusing its
-/// allocation.
+/// allocation. Returns whether the source is all ASCII (then any output
+/// copied from it is too, and byte offsets equal UTF-16 offsets).
 ///
 /// Errors are [`crate::ErrorKind::Syntax`] with the byte offset, or
 /// [`crate::ErrorKind::Range`] for nesting deeper than [`MAX_DEPTH`] or a
 /// source of 4 GiB or more.
-pub fn parse_into(src: &[u8], nodes: &mut Vec<Node>) -> Result<(), Error> {
+pub fn parse_into(src: &[u8], nodes: &mut Vec<Node>) -> Result<bool, Error> {
     nodes.clear();
     if src.len() >= u32::MAX as usize {
         return Err(Error::range(format!(
@@ -157,20 +158,21 @@ pub fn parse_into(src: &[u8], nodes: &mut Vec<Node>) -> Result<(), Error> {
             src.len()
         )));
     }
-    let mut p = Parser { src, pos: 0, nodes };
+    let mut p = Parser { src, pos: 0, nodes, ascii: true };
     p.skip_ws();
     p.value(0)?;
     p.skip_ws();
     if p.pos < src.len() {
         return Err(p.error("unexpected data after the JSON value"));
     }
-    Ok(())
+    Ok(p.ascii)
 }
 
 struct Parser<'s, 'n> {
     src: &'s [u8],
     pos: usize,
     nodes: &'n mut Vec<Node>,
+    ascii: bool,
 }
 
 impl<'s, 'n> Parser<'s, 'n> {
@@ -320,6 +322,7 @@ impl<'s, 'n> Parser<'s, 'n> {
             }
         }
         if non_ascii {
+            self.ascii = false;
             let content = &self.src[start + 1..self.pos];
             if let Err(e) = std::str::from_utf8(content) {
                 let at = start + 1 + e.valid_up_to();

@@ -2,19 +2,54 @@
 
 use crate::error::Error;
 use crate::field_set::FieldSet;
-use crate::intersect::{check_root, intersect_tape};
-use crate::json::{parse_into, Node, Tape};
+use crate::intersect::{Scratch, Walk};
+use crate::json::Tape;
+use crate::plan::{Interner, Plan};
+
+/// The result of [`Sieve::filter`]: every overlap's JSON, back to back in
+/// one text buffer, and an index of `(id, start, end)` byte ranges into it.
+#[derive(Default)]
+pub struct Filtered {
+    /// The concatenated intersections.
+    pub text: Vec<u8>,
+    /// `[id, start, end]` per set with an overlap, in id order.
+    pub index: Vec<u32>,
+    /// The delta, and so `text`, is all ASCII: byte offsets are also UTF-16
+    /// offsets, so a caller may decode `text` once and slice it.
+    pub ascii: bool,
+}
+
+impl Filtered {
+    /// How many sets had an overlap.
+    pub fn len(&self) -> usize {
+        self.index.len() / 3
+    }
+
+    /// True when no set had an overlap.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The intersection JSON of the `n`th overlap, with its id.
+    pub fn get(&self, n: usize) -> (u32, &[u8]) {
+        let i = &self.index[n * 3..n * 3 + 3];
+        (i[0], &self.text[i[1] as usize..i[2] as usize])
+    }
+}
 
 /// Holds many field sets under numeric ids and intersects a delta with all of
 /// them, parsing the delta once.
 ///
-/// Ids start at 1, increase, and are never reused, so a stale id can never
-/// name another subscriber's set.
+/// Sets are compiled against one shared [`Interner`], so every delta key is
+/// resolved to a symbol once, whatever the number of sets. Ids start at 1,
+/// increase, and are never reused, so a stale id can never name another
+/// subscriber's set.
 #[derive(Default)]
 pub struct Sieve {
-    entries: Vec<(u32, FieldSet)>,
+    entries: Vec<(u32, Plan)>,
+    interner: Interner,
     last_id: u32,
-    nodes: Vec<Node>,
+    scratch: Scratch,
 }
 
 impl Sieve {
@@ -23,15 +58,15 @@ impl Sieve {
         Sieve::default()
     }
 
-    /// Adds `set`, returning its id.
-    pub fn add(&mut self, set: FieldSet) -> Result<u32, Error> {
+    /// Adds (a compiled copy of) `set`, returning its id.
+    pub fn add(&mut self, set: &FieldSet) -> Result<u32, Error> {
         let id = self
             .last_id
             .checked_add(1)
             .ok_or_else(|| Error::range("this sieve has handed out every id; create a new one"))?;
         self.last_id = id;
         // Ids increase, so pushing keeps `entries` sorted by id.
-        self.entries.push((id, set));
+        self.entries.push((id, Plan::compile(set, &mut self.interner)));
         Ok(id)
     }
 
@@ -56,62 +91,37 @@ impl Sieve {
         self.entries.is_empty()
     }
 
-    /// Approximate heap bytes held by the sets.
+    /// Approximate heap bytes held by the compiled sets.
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * std::mem::size_of::<(u32, FieldSet)>()
+        self.entries.capacity() * std::mem::size_of::<(u32, Plan)>()
             + self.entries.iter().map(|e| e.1.heap_bytes()).sum::<usize>()
-            + self.nodes.capacity() * std::mem::size_of::<Node>()
     }
 
-    /// Intersects `delta` with every set, calling `emit(id, json)` for each
-    /// set with an overlap, in id order.
-    pub fn filter_each<F: FnMut(u32, &[u8])>(
-        &mut self,
-        delta: &[u8],
-        mut emit: F,
-    ) -> Result<usize, Error> {
-        parse_into(delta, &mut self.nodes)?;
-        let tape = Tape {
-            src: delta,
-            nodes: &self.nodes,
-        };
-        check_root(&tape)?;
-        let mut buf = Vec::new();
-        let mut count = 0;
-        for (id, set) in &self.entries {
-            buf.clear();
-            if intersect_tape(&tape, set, &mut buf) {
-                emit(*id, &buf);
-                count += 1;
-            }
-        }
-        Ok(count)
+    /// Releases scratch memory (after a huge delta).
+    pub fn trim(&mut self) {
+        self.scratch.trim();
     }
 
-    /// Intersects `delta` with every set and appends the overlaps to `out` as
-    /// records `[id: u32 LE][length: u32 LE][JSON bytes]`, in id order.
-    /// Returns how many records were written.
-    pub fn filter_packed(&mut self, delta: &[u8], out: &mut Vec<u8>) -> Result<usize, Error> {
-        parse_into(delta, &mut self.nodes)?;
-        let tape = Tape {
-            src: delta,
-            nodes: &self.nodes,
+    /// Intersects `delta` with every set into `result` (cleared first).
+    pub fn filter(&mut self, delta: &[u8], result: &mut Filtered) -> Result<(), Error> {
+        result.text.clear();
+        result.index.clear();
+        result.ascii = self.scratch.load(delta)?;
+        let mut walk = Walk {
+            tape: Tape { src: delta, nodes: &self.scratch.nodes },
+            syms: &mut self.scratch.syms,
+            interner: &self.interner,
         };
-        check_root(&tape)?;
-        let mut count = 0;
-        for (id, set) in &self.entries {
-            let header = out.len();
-            out.extend_from_slice(&id.to_le_bytes());
-            out.extend_from_slice(&[0, 0, 0, 0]);
-            if intersect_tape(&tape, set, out) {
-                let len = (out.len() - header - 8) as u32;
-                out[header + 4..header + 8].copy_from_slice(&len.to_le_bytes());
-                count += 1;
-            } else {
-                out.truncate(header);
+        for (id, plan) in &self.entries {
+            let start = result.text.len();
+            if walk.root(plan, &mut result.text) {
+                result.index.extend_from_slice(&[*id, start as u32, result.text.len() as u32]);
             }
         }
-        Ok(count)
+        if result.text.len() > u32::MAX as usize {
+            return Err(Error::range("the sieve's output exceeds 4 GiB"));
+        }
+        Ok(())
     }
 }
 
@@ -119,7 +129,7 @@ impl Sieve {
 mod tests {
     use super::*;
     use crate::graphql::resolve::parse_subscription;
-    use crate::intersect::intersect;
+    use crate::intersect::{intersect, Scratch};
 
     fn set(q: &str) -> FieldSet {
         parse_subscription(q, None).unwrap()
@@ -134,19 +144,20 @@ mod tests {
             "{ x }",
             r#"{ w(ids: ["b"]) { s } }"#,
         ];
-        let ids: Vec<u32> = queries.iter().map(|q| sieve.add(set(q)).unwrap()).collect();
+        let ids: Vec<u32> = queries.iter().map(|q| sieve.add(&set(q)).unwrap()).collect();
         assert_eq!(ids, vec![1, 2, 3, 4]);
         let delta = br#"{"w":[{"id":"a","s":1},{"id":"b","s":2}]}"#;
-        let mut got = Vec::new();
-        sieve
-            .filter_each(delta, |id, json| {
-                got.push((id, String::from_utf8(json.to_vec()).unwrap()))
-            })
-            .unwrap();
+        let mut result = Filtered::default();
+        sieve.filter(delta, &mut result).unwrap();
+        assert!(result.ascii);
+        let got: Vec<(u32, String)> = (0..result.len())
+            .map(|n| result.get(n))
+            .map(|(id, json)| (id, String::from_utf8(json.to_vec()).unwrap()))
+            .collect();
         let mut expected = Vec::new();
         for (id, q) in ids.iter().zip(queries.iter()) {
             let mut out = Vec::new();
-            if intersect(delta, &set(q), &mut Vec::new(), &mut out).unwrap() {
+            if intersect(delta, &set(q), &mut Scratch::default(), &mut out).unwrap() {
                 expected.push((*id, String::from_utf8(out).unwrap()));
             }
         }
@@ -155,44 +166,54 @@ mod tests {
     }
 
     #[test]
-    fn packed_records_decode() {
+    fn index_ranges_point_into_the_text() {
         let mut sieve = Sieve::new();
-        sieve.add(set("{ a }")).unwrap();
-        sieve.add(set("{ b }")).unwrap();
-        let mut out = vec![9];
-        assert_eq!(sieve.filter_packed(br#"{"b":true}"#, &mut out).unwrap(), 1);
-        assert_eq!(out[0], 9);
-        assert_eq!(&out[1..5], &2u32.to_le_bytes());
-        assert_eq!(&out[5..9], &10u32.to_le_bytes());
-        assert_eq!(&out[9..], br#"{"b":true}"#);
+        sieve.add(&set("{ a }")).unwrap();
+        sieve.add(&set("{ b }")).unwrap();
+        sieve.add(&set("{ a b }")).unwrap();
+        let mut r = Filtered::default();
+        sieve.filter("{\"b\":\"é\"}".as_bytes(), &mut r).unwrap();
+        assert!(!r.ascii);
+        assert_eq!(r.index, vec![2, 0, 10, 3, 10, 20]);
+        assert_eq!(r.get(1), (3, "{\"b\":\"é\"}".as_bytes()));
     }
 
     #[test]
     fn remove_drops_a_set_and_ids_are_not_reused() {
         let mut sieve = Sieve::new();
-        let a = sieve.add(set("{ a }")).unwrap();
+        let a = sieve.add(&set("{ a }")).unwrap();
         assert!(sieve.remove(a));
         assert!(!sieve.remove(a));
         assert!(sieve.is_empty());
-        let b = sieve.add(set("{ a }")).unwrap();
+        let b = sieve.add(&set("{ a }")).unwrap();
         assert_ne!(a, b);
-        let mut n = 0;
-        sieve
-            .filter_each(br#"{"a":1}"#, |id, _| {
-                assert_eq!(id, b);
-                n += 1;
-            })
-            .unwrap();
-        assert_eq!(n, 1);
+        let mut r = Filtered::default();
+        sieve.filter(br#"{"a":1}"#, &mut r).unwrap();
+        assert_eq!(r.index, vec![b, 0, 7]);
     }
 
     #[test]
     fn bad_delta_is_an_error_and_the_sieve_still_works() {
         let mut sieve = Sieve::new();
-        sieve.add(set("{ a }")).unwrap();
-        assert!(sieve.filter_packed(b"{", &mut Vec::new()).is_err());
-        assert!(sieve.filter_packed(b"[]", &mut Vec::new()).is_err());
-        let mut out = Vec::new();
-        assert_eq!(sieve.filter_packed(br#"{"a":1}"#, &mut out).unwrap(), 1);
+        sieve.add(&set("{ a }")).unwrap();
+        let mut r = Filtered::default();
+        assert!(sieve.filter(b"{", &mut r).is_err());
+        assert!(sieve.filter(b"[]", &mut r).is_err());
+        sieve.filter(br#"{"a":1}"#, &mut r).unwrap();
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn keys_added_after_a_filter_are_matched() {
+        // The interner grows as sets are added; key symbols are resolved per
+        // delta, so a later set's names must be seen by the next filter.
+        let mut sieve = Sieve::new();
+        sieve.add(&set("{ a }")).unwrap();
+        let mut r = Filtered::default();
+        sieve.filter(br#"{"zz":1}"#, &mut r).unwrap();
+        assert!(r.is_empty());
+        sieve.add(&set("{ zz }")).unwrap();
+        sieve.filter(br#"{"zz":1}"#, &mut r).unwrap();
+        assert_eq!(r.len(), 1);
     }
 }

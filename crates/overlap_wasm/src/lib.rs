@@ -17,7 +17,10 @@
 //! Nothing here panics on any input: the release profile aborts on panic,
 //! and an abort would leave the module unusable.
 
-use overlap::{merge, parse_subscription, print_subscription, Error, FieldSet, Sieve};
+use overlap::{
+    intersect_plan, merge, parse_subscription, print_subscription, Error, FieldSet, Filtered,
+    Interner, Plan, Scratch, Sieve,
+};
 #[cfg(target_arch = "wasm32")]
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
@@ -62,11 +65,18 @@ struct State {
     vars: Vec<u8>,
     out: Vec<u8>,
     error_kind: u32,
-    sets: Vec<Option<Box<FieldSet>>>,
+    sets: Vec<Option<Box<SetEntry>>>,
     free_sets: Vec<usize>,
     sieves: Vec<Option<Box<Sieve>>>,
     free_sieves: Vec<usize>,
-    nodes: Vec<overlap::json::Node>,
+    scratch: Scratch,
+    filtered: Filtered,
+}
+
+/// A set, and its plan for single intersections, compiled on first use.
+struct SetEntry {
+    set: FieldSet,
+    plan: Option<(Plan, Interner)>,
 }
 
 thread_local! {
@@ -86,11 +96,11 @@ impl State {
 
     fn set(&self, handle: u32) -> Option<&FieldSet> {
         let i = (handle as usize).checked_sub(1)?;
-        self.sets.get(i).and_then(|s| s.as_deref())
+        self.sets.get(i).and_then(|s| s.as_deref()).map(|e| &e.set)
     }
 
     fn store_set(&mut self, set: FieldSet) -> u32 {
-        let slot = Some(Box::new(set));
+        let slot = Some(Box::new(SetEntry { set, plan: None }));
         let i = match self.free_sets.pop() {
             Some(i) => {
                 self.sets[i] = slot;
@@ -166,7 +176,11 @@ pub extern "C" fn ov_trim() {
         s.input = Vec::new();
         s.vars = Vec::new();
         s.out = Vec::new();
-        s.nodes = Vec::new();
+        s.scratch.trim();
+        s.filtered = Filtered::default();
+        for sieve in s.sieves.iter_mut().flatten() {
+            sieve.trim();
+        }
     })
 }
 
@@ -259,19 +273,28 @@ pub extern "C" fn ov_intersect(handle: u32, len: usize) -> i32 {
     with(|s| {
         unsafe { s.input.set_len(len.min(s.input.capacity())) };
         let st = &mut *s;
-        let set = match (handle as usize)
+        let entry = match (handle as usize)
             .checked_sub(1)
-            .and_then(|i| st.sets.get(i))
-            .and_then(|x| x.as_deref())
+            .and_then(|i| st.sets.get_mut(i))
+            .and_then(|x| x.as_deref_mut())
         {
-            Some(set) => set,
+            Some(entry) => entry,
             None => {
                 s.stale("field set", handle);
                 return -1;
             }
         };
+        if entry.plan.is_none() {
+            let mut interner = Interner::default();
+            let plan = Plan::compile(&entry.set, &mut interner);
+            entry.plan = Some((plan, interner));
+        }
+        let (plan, interner) = match &entry.plan {
+            Some(p) => p,
+            None => return -1,
+        };
         st.out.clear();
-        match overlap::intersect(&st.input, set, &mut st.nodes, &mut st.out) {
+        match intersect_plan(&st.input, plan, interner, &mut st.scratch, &mut st.out) {
             Ok(true) => 1,
             Ok(false) => 0,
             Err(e) => {
@@ -356,16 +379,22 @@ pub extern "C" fn ov_sieve_free(handle: u32) {
 #[no_mangle]
 pub extern "C" fn ov_sieve_add(sieve: u32, set: u32) -> u32 {
     with(|s| {
-        let copy = match s.set(set) {
-            Some(x) => x.clone(),
-            None => {
+        let st = &mut *s;
+        let entry = (set as usize)
+            .checked_sub(1)
+            .and_then(|i| st.sets.get(i))
+            .and_then(|e| e.as_deref());
+        let sv = (sieve as usize)
+            .checked_sub(1)
+            .and_then(|i| st.sieves.get_mut(i))
+            .and_then(|x| x.as_deref_mut());
+        let result = match (entry, sv) {
+            (None, _) => {
                 s.stale("field set", set);
                 return 0;
             }
-        };
-        let result = match s.sieve(sieve) {
-            Some(sv) => sv.add(copy),
-            None => {
+            (Some(e), Some(sv)) => sv.add(&e.set),
+            (Some(_), None) => {
                 s.stale("sieve", sieve);
                 return 0;
             }
@@ -400,8 +429,10 @@ pub extern "C" fn ov_sieve_bytes(sieve: u32) -> usize {
 }
 
 /// Filters the delta JSON in the input buffer (`len` bytes) through sieve
-/// `sieve`. Returns the number of records written to the output buffer
-/// (`[id u32 LE][len u32 LE][bytes]` each), or -1 on error.
+/// `sieve`. Returns the number of overlaps, or -1 on error. The overlaps'
+/// JSON is back to back at `ov_filtered_text_ptr` (`ov_filtered_text_len`
+/// bytes); `ov_filtered_index_ptr` holds `[id, start, end]` u32 triples, one
+/// per overlap; `ov_filtered_ascii` says the text is all ASCII.
 #[no_mangle]
 pub extern "C" fn ov_sieve_filter(sieve: u32, len: usize) -> i32 {
     with(|s| {
@@ -415,15 +446,38 @@ pub extern "C" fn ov_sieve_filter(sieve: u32, len: usize) -> i32 {
                 return -1;
             }
         };
-        st.out.clear();
-        match sv.filter_packed(&st.input, &mut st.out) {
-            Ok(n) => n as i32,
+        match sv.filter(&st.input, &mut st.filtered) {
+            Ok(()) => st.filtered.len() as i32,
             Err(e) => {
                 s.fail(e);
                 -1
             }
         }
     })
+}
+
+/// Address of the last filter's text.
+#[no_mangle]
+pub extern "C" fn ov_filtered_text_ptr() -> *const u8 {
+    with(|s| s.filtered.text.as_ptr())
+}
+
+/// Length of the last filter's text.
+#[no_mangle]
+pub extern "C" fn ov_filtered_text_len() -> usize {
+    with(|s| s.filtered.text.len())
+}
+
+/// Address of the last filter's index (u32 triples).
+#[no_mangle]
+pub extern "C" fn ov_filtered_index_ptr() -> *const u32 {
+    with(|s| s.filtered.index.as_ptr())
+}
+
+/// 1 when the last filter's text is all ASCII, else 0.
+#[no_mangle]
+pub extern "C" fn ov_filtered_ascii() -> u32 {
+    with(|s| s.filtered.ascii as u32)
 }
 
 #[cfg(test)]
@@ -523,10 +577,12 @@ mod tests {
         assert_eq!(ov_sieve_add(sieve, b), 2);
         let len = put(r#"{"b":2}"#);
         assert_eq!(ov_sieve_filter(sieve, len), 1);
-        let (ptr, n) = (ov_out_ptr(), ov_out_len());
-        let bytes = unsafe { std::slice::from_raw_parts(ptr, n) }.to_vec();
-        assert_eq!(&bytes[..4], &2u32.to_le_bytes());
-        assert_eq!(&bytes[8..], br#"{"b":2}"#);
+        let index = unsafe { std::slice::from_raw_parts(ov_filtered_index_ptr(), 3) }.to_vec();
+        assert_eq!(index, vec![2, 0, 7]);
+        let text =
+            unsafe { std::slice::from_raw_parts(ov_filtered_text_ptr(), ov_filtered_text_len()) };
+        assert_eq!(text, br#"{"b":2}"#);
+        assert_eq!(ov_filtered_ascii(), 1);
         assert_eq!(ov_sieve_remove(sieve, 2), 1);
         assert_eq!(ov_sieve_remove(sieve, 2), 0);
         ov_sieve_free(sieve);
