@@ -26,17 +26,8 @@ const setup = setupBench();
 const run = contenders(setup);
 const { deltaJson } = setup;
 
-/**
- * Results go here so that no contender's work is dead code to the JIT.
- * Exported only to keep it observable from outside the module.
- *
- * @example
- * ```ts
- * import { sink } from "./engine_bench.ts";
- * console.assert(Array.isArray(sink));
- * ```
- */
-export const sink: unknown[] = [];
+// Results go here so that no contender's work is dead code to the JIT.
+const sink: unknown[] = [];
 
 const FAN_OUT = `${setup.subscriptions.length} subscriptions × 4 KB delta`;
 

@@ -22,13 +22,37 @@ export interface SubscriptionFixture {
   readonly variables?: Record<string, unknown>;
 }
 
-/** The workflow the delta is about. */
+/**
+ * The workflow the delta is about.
+ *
+ * @example
+ * ```ts
+ * import { makeDelta, WORKFLOW_ID } from "./fixtures.ts";
+ * console.assert(JSON.parse(makeDelta()).workflows[0].id === WORKFLOW_ID);
+ * ```
+ */
 export const WORKFLOW_ID = "~user/flow";
 
-/** How many task proxies the delta carries. */
+/**
+ * How many task proxies the delta carries.
+ *
+ * @example
+ * ```ts
+ * import { makeDelta, TASK_COUNT } from "./fixtures.ts";
+ * console.assert(JSON.parse(makeDelta()).workflows[0].taskProxies.length === TASK_COUNT);
+ * ```
+ */
 export const TASK_COUNT = 12;
 
-/** The default number of subscriptions, as the issue asks. */
+/**
+ * The default number of subscriptions, as the issue asks.
+ *
+ * @example
+ * ```ts
+ * import { SUBSCRIPTION_COUNT } from "./fixtures.ts";
+ * console.assert(SUBSCRIPTION_COUNT === 1000);
+ * ```
+ */
 export const SUBSCRIPTION_COUNT = 1000;
 
 /**
@@ -77,12 +101,28 @@ class Dice {
   }
 }
 
-/** `t01` … `t12`: the delta's task names. */
+/**
+ * `t01` … `t12`: the delta's task names.
+ *
+ * @example
+ * ```ts
+ * import { taskName } from "./fixtures.ts";
+ * console.assert(taskName(3) === "t03");
+ * ```
+ */
 export function taskName(i: number): string {
   return `t${String(i).padStart(2, "0")}`;
 }
 
-/** The Cylc id of task `i` of cycle 1. */
+/**
+ * The Cylc id of task `i` of cycle 1.
+ *
+ * @example
+ * ```ts
+ * import { taskId } from "./fixtures.ts";
+ * console.assert(taskId(1) === "~user/flow//1/t01");
+ * ```
+ */
 export function taskId(i: number): string {
   return `${WORKFLOW_ID}//1/${taskName(i)}`;
 }

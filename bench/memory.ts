@@ -16,7 +16,7 @@
  */
 import { engineMemory, type FieldSet, parseSubscription, Sieve } from "../wasm/mod.ts";
 import { makeSubscriptions, type SubscriptionFixture } from "./fixtures.ts";
-import { compileSubscription, type CompiledSet } from "./ts_filter.ts";
+import { type CompiledSet, compileSubscription } from "./ts_filter.ts";
 
 /** What {@linkcode measureMemory} found, in bytes. */
 export interface MemoryReport {
@@ -51,6 +51,13 @@ export interface MemoryReport {
 export function measureMemory(
   subscriptions: readonly SubscriptionFixture[] = makeSubscriptions(),
 ): MemoryReport {
+  // A first pass grows the engine's handle tables to size, so the pass we
+  // measure counts the sets alone and "leaked" means a real leak.
+  measureEngine(subscriptions);
+  return { ...measureEngine(subscriptions), perTsSet: measureTsHeap(subscriptions) };
+}
+
+function measureEngine(subscriptions: readonly SubscriptionFixture[]): MemoryReport {
   const n = subscriptions.length;
   const start = engineMemory().liveBytes;
   const sets: FieldSet[] = subscriptions.map(({ query, variables }) =>
@@ -71,7 +78,7 @@ export function measureMemory(
     perSetBoth: (both - start) / n,
     leakedBytes: end.liveBytes - start,
     wasmHeapBytes: end.heapBytes,
-    perTsSet: measureTsHeap(subscriptions),
+    perTsSet: undefined,
     meanQueryChars: subscriptions.reduce((sum, s) => sum + s.query.length, 0) / n,
   };
 }

@@ -33,6 +33,10 @@ interface RawEngine {
   ov_sieve_new(): number;
   ov_sieve_add(sieve: number, set: number): number;
   ov_sieve_filter(sieve: number, len: number): number;
+  ov_filtered_text_ptr(): number;
+  ov_filtered_text_len(): number;
+  ov_filtered_index_ptr(): number;
+  ov_filtered_ascii(): number;
 }
 
 /** One line of the profile: what was timed, and its median per run. */
@@ -54,7 +58,9 @@ async function instantiate(wasmPath?: string): Promise<RawEngine> {
 
 function write(engine: RawEngine, text: string, reserve: (len: number) => number): number {
   const bytes = encoder.encode(text);
-  new Uint8Array(engine.memory.buffer, reserve(bytes.length), bytes.length).set(bytes);
+  // Reserve first: it may grow the memory, which detaches older views.
+  const ptr = reserve(bytes.length);
+  new Uint8Array(engine.memory.buffer, ptr, bytes.length).set(bytes);
   return bytes.length;
 }
 
@@ -105,12 +111,21 @@ export async function profileSieve(wasmPath?: string): Promise<ProfileRow[]> {
   // The sets the delta does not overlap: a walk that writes nothing.
   const delta = JSON.parse(deltaJson);
   const compiled = subs.map((s) => compileSubscription(s.query, s.variables));
-  const misses = fillSieve(engine, subs.filter((_, i) => filterDelta(delta, compiled[i]) === undefined));
-  const hits = fillSieve(engine, subs.filter((_, i) => filterDelta(delta, compiled[i]) !== undefined));
+  const misses = fillSieve(
+    engine,
+    subs.filter((_, i) => filterDelta(delta, compiled[i]) === undefined),
+  );
+  const hits = fillSieve(
+    engine,
+    subs.filter((_, i) => filterDelta(delta, compiled[i]) !== undefined),
+  );
 
   const input = () => {
     const ptr = engine.ov_input(deltaJson.length);
-    return encoder.encodeInto(deltaJson, new Uint8Array(engine.memory.buffer, ptr, deltaJson.length))
+    return encoder.encodeInto(
+      deltaJson,
+      new Uint8Array(engine.memory.buffer, ptr, deltaJson.length),
+    )
       .written;
   };
   const len = input();
@@ -119,46 +134,38 @@ export async function profileSieve(wasmPath?: string): Promise<ProfileRow[]> {
 
   row("copy the delta into wasm (encodeInto)", input);
   row("engine: parse only (empty sieve)", () => engine.ov_sieve_filter(empty, len));
-  row(`engine: parse + walk, ${1000 - hitsCount(engine, hits, len)} non-overlapping sets`, () =>
-    engine.ov_sieve_filter(misses, len));
+  row(
+    `engine: parse + walk, ${1000 - hitsCount(engine, hits, len)} non-overlapping sets`,
+    () => engine.ov_sieve_filter(misses, len),
+  );
   row("engine: parse + walk + write, overlapping sets", () => engine.ov_sieve_filter(hits, len));
   row("engine: parse + walk + write, all 1000 sets", () => engine.ov_sieve_filter(full, len));
 
-  // The JS side of Sieve.filter, on the real packed output: one
-  // TextDecoder.decode per record and a Map.set.
+  // The JS side of Sieve.filter, on a copy of the real output: the text of
+  // every overlap back to back, and (id, start, end) triples indexing it.
   const count = engine.ov_sieve_filter(full, len);
-  const packed = new Uint8Array(engine.memory.buffer, engine.ov_out_ptr(), engine.ov_out_len())
+  const buffer = engine.memory.buffer;
+  const text = new Uint8Array(buffer, engine.ov_filtered_text_ptr(), engine.ov_filtered_text_len())
     .slice();
-  const view = new DataView(packed.buffer);
-  const decodeAll = () => {
+  const index = new Uint32Array(buffer, engine.ov_filtered_index_ptr(), count * 3).slice();
+  const ascii = engine.ov_filtered_ascii() === 1;
+  row(`JS: decode ${count} results (${text.length} bytes) one by one into a Map`, () => {
     const result = new Map<number, string>();
-    let at = 0;
-    for (let n = 0; n < count; n++) {
-      const id = view.getUint32(at, true);
-      const size = view.getUint32(at + 4, true);
-      result.set(id, decoder.decode(packed.subarray(at + 8, at + 8 + size)));
-      at += 8 + size;
-    }
-    return result;
-  };
-  row(`JS: decode ${count} records (${packed.length} bytes) into a Map`, decodeAll);
-  const latin1 = new TextDecoder("latin1");
-  row("JS: same, one decode of the whole buffer (lower bound)", () => latin1.decode(packed));
-  row("JS: same, String.fromCharCode per record (ASCII only)", () => {
-    const result = new Map<number, string>();
-    let at = 0;
-    for (let n = 0; n < count; n++) {
-      const id = view.getUint32(at, true);
-      const size = view.getUint32(at + 4, true);
-      let s = "";
-      for (let i = at + 8, end = at + 8 + size; i < end; i += 8192) {
-        s += String.fromCharCode.apply(null, packed.subarray(i, Math.min(end, i + 8192)) as never);
-      }
-      result.set(id, s);
-      at += 8 + size;
+    for (let n = 0; n < count * 3; n += 3) {
+      result.set(index[n], decoder.decode(text.subarray(index[n + 1], index[n + 2])));
     }
     return result;
   });
+  if (ascii) {
+    row("JS: decode the text once, slice per result (ASCII deltas)", () => {
+      const all = decoder.decode(text);
+      const result = new Map<number, string>();
+      for (let n = 0; n < count * 3; n += 3) {
+        result.set(index[n], all.slice(index[n + 1], index[n + 2]));
+      }
+      return result;
+    });
+  }
 
   row("TS (b): JSON.parse", () => JSON.parse(deltaJson));
   row("TS (b): walk all 1000 sets (no stringify)", () => {

@@ -460,11 +460,21 @@ export function filterJson(deltaJson: string, set: CompiledSet): string | undefi
  */
 export class TsSieve {
   // Parallel arrays, iterated densely: cheaper than a Map in the hot loop.
+  // (remove() is O(n), which only setup pays.)
   #ids: number[] = [];
   #sets: CompiledSet[] = [];
   #next = 1;
 
-  /** Adds a set; returns its id. */
+  /**
+   * Adds a set; returns its id (from 1, never reused).
+   *
+   * @example
+   * ```ts
+   * import { compileSubscription, TsSieve } from "./ts_filter.ts";
+   * const sieve = new TsSieve();
+   * console.assert(sieve.add(compileSubscription("{ a }")) === 1);
+   * ```
+   */
   add(set: CompiledSet): number {
     const id = this.#next++;
     this.#ids.push(id);
@@ -472,7 +482,17 @@ export class TsSieve {
     return id;
   }
 
-  /** Drops the set with this id, if present. */
+  /**
+   * Drops the set with this id, if present.
+   *
+   * @example
+   * ```ts
+   * import { compileSubscription, TsSieve } from "./ts_filter.ts";
+   * const sieve = new TsSieve();
+   * sieve.remove(sieve.add(compileSubscription("{ a }")));
+   * console.assert(sieve.size === 0);
+   * ```
+   */
   remove(id: number): void {
     const i = this.#ids.indexOf(id);
     if (i < 0) return;
@@ -480,12 +500,33 @@ export class TsSieve {
     this.#sets.splice(i, 1);
   }
 
-  /** How many sets are held. */
+  /**
+   * How many sets are held.
+   *
+   * @example
+   * ```ts
+   * import { TsSieve } from "./ts_filter.ts";
+   * console.assert(new TsSieve().size === 0);
+   * ```
+   */
   get size(): number {
     return this.#ids.length;
   }
 
-  /** Each overlapping set's id mapped to its intersection as JSON text. */
+  /**
+   * Each overlapping set's id mapped to its intersection as JSON text.
+   *
+   * @throws {SyntaxError} for malformed JSON.
+   * @throws {TypeError} when the delta's top level is not an object.
+   *
+   * @example
+   * ```ts
+   * import { compileSubscription, TsSieve } from "./ts_filter.ts";
+   * const sieve = new TsSieve();
+   * const id = sieve.add(compileSubscription("{ a }"));
+   * console.assert(sieve.filter('{"a":1,"b":2}').get(id) === '{"a":1}');
+   * ```
+   */
   filter(deltaJson: string): Map<number, string> {
     const delta = JSON.parse(deltaJson);
     if (delta === null || typeof delta !== "object" || Array.isArray(delta)) {

@@ -17,9 +17,17 @@
  * @module
  */
 import fc from "fast-check";
-import { RawJson, RefEnum, type RefField, type RefValue } from "./reference.ts";
+import { RawJson, RefEnum, type RefField, refPrintValue, type RefValue } from "./reference.ts";
 
-/** Field names of sets and keys of deltas: few, so that they collide often. */
+/**
+ * Field names of sets and keys of deltas: few, so that they collide often.
+ *
+ * @example
+ * ```ts
+ * import { FIELD_NAMES } from "./arbitraries.ts";
+ * console.assert(FIELD_NAMES.includes("id") && FIELD_NAMES.includes("taskProxies"));
+ * ```
+ */
 export const FIELD_NAMES: readonly string[] = [
   "id",
   "name",
@@ -35,10 +43,25 @@ export const FIELD_NAMES: readonly string[] = [
  * Aliases fields may take. Some are also field names, so an alias can shadow
  * another field's name. Never `id`: a key `id` naming another field collides
  * with rule A's identity, which `docs/engine.md` leaves unspecified.
+ *
+ * @example
+ * ```ts
+ * import { ALIASES } from "./arbitraries.ts";
+ * console.assert(!ALIASES.includes("id"));
+ * ```
  */
 export const ALIASES: readonly string[] = ["x", "y", "t2", "name", "status"];
 
-/** Object ids, both in deltas and in `ids`/`exids` arguments. */
+/**
+ * Object ids, both in deltas and in `ids`/`exids` arguments. ASCII only, so
+ * that JS and Rust agree on their sort order.
+ *
+ * @example
+ * ```ts
+ * import { ID_ALPHABET } from "./arbitraries.ts";
+ * console.assert(ID_ALPHABET.every((id) => /^[\x20-\x7e]+$/.test(id)));
+ * ```
+ */
 export const ID_ALPHABET: readonly string[] = ["~u/a", "~u/b", "~u/c", "~u/a//1/x", "q"];
 
 /** Keys of delta objects: the field names plus an alias and a name no set uses. */
@@ -198,29 +221,37 @@ function makeLawSafe(set: RefField[]): RefField[] {
   return level;
 }
 
-/** `set` with the filters of some relations redrawn, which never makes a merge conflict. */
-function refilterArb(set: RefField[]): fc.Arbitrary<RefField[]> {
+/**
+ * A variant of `set` for merging with another variant: the `ids`/`exids` of
+ * some relations redrawn, which never makes a merge conflict, and rarely the
+ * other arguments of a field redrawn, which makes conflicts deep in the tree.
+ */
+function variantArb(set: RefField[]): fc.Arbitrary<RefField[]> {
   return fc.tuple(...set.map((f) => {
-    if (!f.children) return fc.constant(f);
-    const other = Object.fromEntries(
-      Object.entries(f.args).filter(([name]) => name !== "ids" && name !== "exids"),
+    const isFilter = (name: string) => name === "ids" || name === "exids";
+    const keptFilters = Object.fromEntries(Object.entries(f.args).filter(([n]) => isFilter(n)));
+    const keptOther = Object.fromEntries(Object.entries(f.args).filter(([n]) => !isFilter(n)));
+    const filters = f.children
+      ? fc.oneof(fc.constant(keptFilters), filterArgsArb)
+      : fc.constant(keptFilters);
+    const other = fc.oneof(
+      { weight: 9, arbitrary: fc.constant(keptOther) },
+      { weight: 1, arbitrary: otherArgsArb },
     );
-    const filters = fc.oneof(
-      fc.constant(Object.fromEntries(Object.entries(f.args).filter(([n]) => !(n in other)))),
-      filterArgsArb,
-    );
-    return fc.tuple(filters, refilterArb(f.children)).map(([filter, children]) => ({
-      ...f,
-      args: { ...filter, ...other },
-      children,
-    }));
+    const children = f.children ? variantArb(f.children) : fc.constant(undefined);
+    return fc.tuple(filters, other, children).map(([filters, other, children]) => {
+      const out: RefField = { key: f.key, name: f.name, args: { ...filters, ...other } };
+      if (children) out.children = children;
+      return out;
+    });
   }));
 }
 
 /**
  * Pairs of sets to merge: half independent (so conflicts of every kind are
  * common), half two prunings of one set with redrawn `ids`/`exids` (so most
- * merge, and the filter-combining rules get exercised on shared keys).
+ * merge, the filter-combining rules get exercised on shared keys, and the
+ * conflicts that remain are deep).
  *
  * @example
  * ```ts
@@ -234,8 +265,8 @@ export const mergePairArb: fc.Arbitrary<[RefField[], RefField[]]> = fc.oneof(
   fc.tuple(fieldSetArb, fieldSetArb),
   fieldSetArb.chain((u) =>
     fc.tuple(
-      pruneArb(u, false).chain(refilterArb),
-      pruneArb(u, false).chain(refilterArb),
+      pruneArb(u, false).chain(variantArb),
+      pruneArb(u, false).chain(variantArb),
     )
   ),
 );
@@ -312,6 +343,172 @@ export function respellArb(set: RefField[]): fc.Arbitrary<RefField[]> {
   return fc.tuple(...fields).chain(shuffledArb);
 }
 
+/**
+ * A GraphQL document with its variables.
+ *
+ * @example
+ * ```ts
+ * import type { Document } from "./arbitraries.ts";
+ * const doc: Document = { query: "query ($f: Int) { w(first: $f) { a } }", variables: { f: 3 } };
+ * console.assert(doc.query.includes("$f"));
+ * ```
+ */
+export interface Document {
+  /** The document text. */
+  query: string;
+  /** The variables, as JSON values. */
+  variables: Record<string, unknown>;
+}
+
+/** Whether a constant value holds an enum, which JSON variables cannot express. */
+function hasEnum(value: RefValue): boolean {
+  if (value instanceof RefEnum) return true;
+  if (Array.isArray(value)) return value.some(hasEnum);
+  return value !== null && typeof value === "object" && Object.values(value).some(hasEnum);
+}
+
+/**
+ * Writes `set` as a document that uses what `parseSubscription` must
+ * resolve, choosing with a PRNG seeded by `seed`: arguments passed as
+ * variables or variable defaults, extra arguments from missing variables
+ * (dropped), fields split into two selections of one key, inline fragments,
+ * named fragments (defined before or after the operation), `@skip`/`@include`
+ * that keep a field, skipped fields (some reusing a key with another name),
+ * other directives, every operation type, and the `{ … }` shorthand.
+ */
+function writeDocument(set: RefField[], seed: number): Document {
+  let state = (seed >>> 0) || 0x9e3779b9;
+  const random = () => { // xorshift32: small, seedable, good enough to pick shapes
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 2 ** 32;
+  };
+  const chance = (p: number) => random() < p;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const shuffle = <T>(items: T[]): T[] => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  };
+  const variables: Record<string, unknown> = {};
+  const definitions: string[] = [];
+  const fragments: string[] = [];
+  let counter = 0;
+
+  const argument = (value: RefValue): string => {
+    const r = random();
+    if (r < 0.15 && !hasEnum(value)) {
+      const name = `v${++counter}`;
+      variables[name] = value; // without enums, a constant value is its own JSON
+      definitions.push(`$${name}: Any`);
+      return `$${name}`;
+    }
+    if (r < 0.25) {
+      const name = `v${++counter}`;
+      definitions.push(`$${name}: Any = ${refPrintValue(value)}`);
+      return `$${name}`;
+    }
+    return refPrintValue(value);
+  };
+  const keeping = (): string => {
+    const r = random();
+    if (r < 0.7) return "";
+    if (r < 0.8) return " @include(if: true)";
+    if (r < 0.87) return " @skip(if: false)";
+    if (r < 0.94) return ' @deprecated(reason: "ignored")';
+    const name = `t${++counter}`;
+    variables[name] = true;
+    definitions.push(`$${name}: Boolean`);
+    return ` @include(if: $${name})`;
+  };
+  const field = (f: RefField, children: string | undefined): string => {
+    let text = f.key === f.name ? f.name : `${f.key}: ${f.name}`;
+    const args = Object.entries(f.args).map(([name, value]) => `${name}: ${argument(value)}`);
+    if (chance(0.1)) {
+      const name = `missing${++counter}`;
+      definitions.push(`$${name}: Any`);
+      args.push(`extra: $${name}`); // a missing variable without a default drops the argument
+    }
+    if (args.length > 0) text += `(${shuffle(args).join(", ")})`;
+    text += keeping();
+    if (children !== undefined) text += ` { ${children} }`;
+    return text;
+  };
+  const level = (fields: RefField[]): string => {
+    const pieces: string[] = [];
+    for (const f of fields) {
+      if (f.children && f.children.length >= 2 && chance(0.2)) {
+        const cut = 1 + Math.floor(random() * (f.children.length - 1));
+        pieces.push(field(f, level(f.children.slice(0, cut))));
+        pieces.push(field(f, level(f.children.slice(cut))));
+      } else {
+        pieces.push(field(f, f.children && level(f.children)));
+      }
+    }
+    if (chance(0.15)) {
+      // Skipped before merging: a key reused for another name must not conflict.
+      const [head, tail] = pick([["zz", ""], ["a: zz", ""], ["name: status", ""], [
+        "x: jobs",
+        " { a }",
+      ]]);
+      pieces.push(`${head} ${pick(["@skip(if: true)", "@include(if: false)"])}${tail}`);
+    }
+    const out: string[] = [];
+    const shuffled = shuffle(pieces);
+    for (let i = 0; i < shuffled.length;) {
+      const n = 1 + Math.floor(random() * (shuffled.length - i));
+      const group = shuffled.slice(i, i + n).join(" ");
+      i += n;
+      const r = random();
+      if (r < 0.15) out.push(`... on T { ${group} }`);
+      else if (r < 0.22) out.push(`... @include(if: true) { ${group} }`);
+      else if (r < 0.35) {
+        const name = `F${++counter}`;
+        fragments.push(`fragment ${name} on T { ${group} }`);
+        out.push(`...${name}`);
+      } else out.push(group);
+    }
+    return out.join(" ");
+  };
+
+  const body = level(set);
+  const defs = definitions.length > 0 ? `(${definitions.join(", ")})` : "";
+  const kind = pick(
+    defs ? ["subscription", "query", "mutation"] : ["subscription", "query", "mutation", ""],
+  );
+  const operation = kind === ""
+    ? `{ ${body} }`
+    : `${kind}${chance(0.5) ? " Op" : ""}${defs} { ${body} }`;
+  return { query: shuffle([operation, ...fragments]).join("\n"), variables };
+}
+
+/**
+ * `set` written as a document full of what parsing must resolve: variables
+ * (given, defaulted, missing), fragments, inline fragments, `@skip`/
+ * `@include`, split selections, any operation type. It parses to `set`.
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { documentArb } from "./arbitraries.ts";
+ * import { refNormalize, refParse } from "./reference.ts";
+ * const set = [{ key: "w", name: "w", args: { first: 3 }, children: [
+ *   { key: "a", name: "a", args: {} }, { key: "b", name: "b", args: {} }] }];
+ * for (const { query, variables } of fc.sample(documentArb(set), { seed: 1, numRuns: 10 })) {
+ *   const parsed = refNormalize(refParse(query, variables));
+ *   console.assert(JSON.stringify(parsed) === JSON.stringify(refNormalize(set)));
+ * }
+ * ```
+ */
+export function documentArb(set: RefField[]): fc.Arbitrary<Document> {
+  return fc.nat().map((seed) => writeDocument(set, seed));
+}
+
 // ---------------------------------------------------------------------------
 // Deltas
 
@@ -323,7 +520,7 @@ const scalarArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(...TRICKY_STRINGS, "running", "waiting"),
   fc.integer({ min: -5, max: 5 }),
   fc.constantFrom(
-    ...["1e3", "-0", "12345678901234567890", "1.50", "-2.5E-3", "0.1", "1E+2"].map((t) =>
+    ...["1e3", "-0", "12345678901234567890", "1.50", "-2.5E-3", "0.1", "1E+2", "1e400"].map((t) =>
       new RawJson(t)
     ),
   ),
@@ -529,7 +726,20 @@ export function deltaForArb(set: RefField[]): fc.Arbitrary<Record<string, unknow
 export const setAndDeltaArb: fc.Arbitrary<[RefField[], Record<string, unknown>]> = fieldSetArb
   .chain((set) => fc.tuple(fc.constant(set), deltaForArb(set)));
 
-/** A case of the merge law: two sets and a delta. */
+/**
+ * A case of the merge law: two sets and a delta.
+ *
+ * @example
+ * ```ts
+ * import type { LawCase } from "./arbitraries.ts";
+ * const c: LawCase = {
+ *   a: [{ key: "name", name: "name", args: {} }],
+ *   b: [{ key: "status", name: "status", args: {} }],
+ *   delta: { name: "n", status: "s" },
+ * };
+ * console.assert(c.a.length === 1);
+ * ```
+ */
 export interface LawCase {
   /** One set. */
   a: RefField[];

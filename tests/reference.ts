@@ -244,8 +244,20 @@ function valueEquals(a: RefValue, b: RefValue): boolean {
   return a === b;
 }
 
-/** Prints a constant value in GraphQL syntax. */
-function printValue(value: RefValue): string {
+/**
+ * Prints a constant value in GraphQL syntax: strings with JSON escapes,
+ * lists as `[…]`, input objects as `{a: …}`, enums bare.
+ *
+ * @throws {RangeError} for a number that is not finite.
+ *
+ * @example
+ * ```ts
+ * import { RefEnum, refPrintValue } from "./reference.ts";
+ * const text = refPrintValue({ a: ["x\n", 1.5, null], s: new RefEnum("ASC") });
+ * console.assert(text === '{a: ["x\\n", 1.5, null], s: ASC}');
+ * ```
+ */
+export function refPrintValue(value: RefValue): string {
   if (value === null) return "null";
   if (value instanceof RefEnum) return value.value;
   if (typeof value === "string") {
@@ -257,8 +269,8 @@ function printValue(value: RefValue): string {
     return String(value);
   }
   if (typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return `[${value.map(printValue).join(", ")}]`;
-  const fields = Object.entries(value).map(([k, v]) => `${k}: ${printValue(v)}`);
+  if (Array.isArray(value)) return `[${value.map(refPrintValue).join(", ")}]`;
+  const fields = Object.entries(value).map(([k, v]) => `${k}: ${refPrintValue(v)}`);
   return `{${fields.join(", ")}}`;
 }
 
@@ -500,7 +512,7 @@ function mergeField(x: RefField, y: RefField, path: string[], conflicts: Conflic
     const xHas = Object.hasOwn(xArgs, name);
     const yHas = Object.hasOwn(yArgs, name);
     if (!xHas || !yHas || !valueEquals(xArgs[name], yArgs[name])) {
-      const show = (has: boolean, v: RefValue) => has ? printValue(v) : "(none)";
+      const show = (has: boolean, v: RefValue) => has ? refPrintValue(v) : "(none)";
       conflicts.push({
         path: where,
         difference: `argument ${name}: ${show(xHas, xArgs[name])} vs ${show(yHas, yArgs[name])}`,
@@ -590,7 +602,7 @@ function printField(f: RefField): string {
   let text = f.key === f.name ? f.name : `${f.key}: ${f.name}`;
   const args = Object.entries(f.args);
   if (args.length > 0) {
-    text += `(${args.map(([name, value]) => `${name}: ${printValue(value)}`).join(", ")})`;
+    text += `(${args.map(([name, value]) => `${name}: ${refPrintValue(value)}`).join(", ")})`;
   }
   if (f.children) text += ` ${printLevel(f.children)}`;
   return text;

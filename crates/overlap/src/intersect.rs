@@ -1,24 +1,57 @@
 //! Intersection of a delta with a field set: the hot path.
 //!
-//! The delta is parsed once into a tape; each compiled set ([`Plan`]) then
-//! walks only the parts of the tape it selects, writing JSON straight into an
-//! output buffer. Leaves are copied byte for byte from the source.
+//! The delta is parsed once into a tape. Each compiled set then walks only
+//! what it selects, driven by its fields: for each object it reaches, the
+//! object's members are looked up by symbol in a small table built once per
+//! delta (on the first visit) and shared by every set. Output JSON is written
+//! straight into a buffer; leaves are copied byte for byte from the source.
 //! Speculative output (an object that turns out to select nothing) is undone
 //! by truncating the buffer, so nothing is allocated per object.
+//!
+//! A level shared by several sets (see `plan.rs`) is memoized per delta
+//! object: the first walk records where its output landed, later ones copy
+//! those bytes. This is sound because output that is included is never
+//! truncated afterwards: an included value makes its parent included, up to
+//! the root.
 
 use crate::error::Error;
-use crate::field_set::{FieldSet, IdFilter};
+use crate::field_set::FieldSet;
 use crate::json::{parse_into, unescape, Kind, Node, Tape};
-use crate::plan::{bit, Interner, Plan, PlanField, PlanLevel, ID, UNKNOWN, UNRESOLVED};
+use crate::out::{put, put1, put_within};
+use crate::plan::{Arena, FxHashMap, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
+
+/// "Not computed yet", in the per-node tables.
+const NONE: u32 = u32::MAX;
+
+/// What the walk knows about one delta object, built on its first visit.
+#[derive(Clone, Copy)]
+struct ObjInfo {
+    /// Where its `(symbol, key node)` pairs start in `Scratch::members`.
+    start: u32,
+    /// How many members it has.
+    len: u32,
+    /// The value node of its `id`, or [`NONE`].
+    id_value: u32,
+    /// The interned symbol of its string `id` ([`UNKNOWN`] if none).
+    id_sym: u32,
+}
 
 /// Reusable scratch space for parsing and walking deltas.
 #[derive(Default)]
 pub struct Scratch {
     /// The tape of the current delta.
     pub nodes: Vec<Node>,
-    /// Per tape node: the symbol of an object key, resolved on first use.
-    pub syms: Vec<u32>,
+    /// Per tape node: the index of its `ObjInfo`, or NONE.
+    info_of: Vec<u32>,
+    infos: Vec<ObjInfo>,
+    /// `(symbol, key node)` per member, per visited object, back to back.
+    members: Vec<(u32, u32)>,
+    /// (level, object node) → output range, for shared levels.
+    memo: FxHashMap<u64, u64>,
 }
+
+/// A memo entry for an object that was not emitted.
+const NOT_EMITTED: u64 = u64::MAX;
 
 impl Scratch {
     /// Parses `delta` into the scratch tape and checks its root is an object.
@@ -26,14 +59,22 @@ impl Scratch {
     pub fn load(&mut self, delta: &[u8]) -> Result<bool, Error> {
         let ascii = parse_into(delta, &mut self.nodes)?;
         check_root(&Tape { src: delta, nodes: &self.nodes })?;
-        self.syms.clear();
-        self.syms.resize(self.nodes.len(), UNRESOLVED);
+        self.info_of.clear();
+        self.info_of.resize(self.nodes.len(), NONE);
+        self.infos.clear();
+        self.members.clear();
+        self.memo.clear();
         Ok(ascii)
     }
 
     /// Releases the buffers' memory (after a huge delta).
     pub fn trim(&mut self) {
         *self = Scratch::default();
+    }
+
+    /// A walk over the loaded delta `src` for plans in `arena`/`interner`.
+    pub fn walk<'a>(&'a mut self, src: &'a [u8], arena: &'a Arena, interner: &'a Interner) -> Walk<'a> {
+        Walk { src, scratch: self, interner, arena }
     }
 }
 
@@ -42,22 +83,14 @@ impl Scratch {
 /// overlap. For repeated use, compile the set once and use
 /// [`intersect_plan`].
 pub fn intersect(delta: &[u8], set: &FieldSet, scratch: &mut Scratch, out: &mut Vec<u8>) -> Result<bool, Error> {
-    let mut interner = Interner::default();
-    let plan = Plan::compile(set, &mut interner);
-    intersect_plan(delta, &plan, &interner, scratch, out)
+    intersect_plan(delta, &Plan::compile(set), scratch, out)
 }
 
-/// Like [`intersect`], with a plan compiled against `interner`.
-pub fn intersect_plan(
-    delta: &[u8],
-    plan: &Plan,
-    interner: &Interner,
-    scratch: &mut Scratch,
-    out: &mut Vec<u8>,
-) -> Result<bool, Error> {
+/// Like [`intersect`], with a compiled plan.
+pub fn intersect_plan(delta: &[u8], plan: &Plan, scratch: &mut Scratch, out: &mut Vec<u8>) -> Result<bool, Error> {
     scratch.load(delta)?;
-    let mut walk = Walk { tape: Tape { src: delta, nodes: &scratch.nodes }, syms: &mut scratch.syms, interner };
-    Ok(walk.root(plan, out))
+    let mut walk = scratch.walk(delta, &plan.arena, &plan.interner);
+    Ok(walk.root(plan.root, out))
 }
 
 /// Refuses a delta whose top level is not an object.
@@ -76,76 +109,118 @@ pub fn check_root(tape: &Tape) -> Result<(), Error> {
     Err(Error::type_error(format!("a delta must be a JSON object at its top level, found {}", found)))
 }
 
-/// One walk over a loaded delta, by any number of plans compiled against
-/// the same interner.
+/// One walk over a loaded delta, by any number of plans from one arena.
 pub struct Walk<'a> {
-    /// The delta.
-    pub tape: Tape<'a>,
-    /// Key symbols, resolved lazily (length = number of tape nodes).
-    pub syms: &'a mut [u32],
-    /// The interner the plans were compiled against.
-    pub interner: &'a Interner,
-}
-
-#[inline]
-fn write_prefix(out: &mut Vec<u8>, prefix: &[u8], first: bool) {
-    if !first {
-        out.push(b',');
-    }
-    out.extend_from_slice(prefix);
+    src: &'a [u8],
+    scratch: &'a mut Scratch,
+    interner: &'a Interner,
+    arena: &'a Arena,
 }
 
 impl<'a> Walk<'a> {
-    /// The symbol of key node `k`.
-    #[inline]
-    fn sym(&mut self, k: usize) -> u32 {
-        let s = self.syms[k];
-        if s != UNRESOLVED {
-            return s;
-        }
-        let n = self.tape.nodes[k];
-        let inner = &self.tape.src[n.start as usize + 1..n.end as usize - 1];
-        let s = if n.escaped { self.interner.get(&unescape(inner)) } else { self.interner.get(inner) };
-        self.syms[k] = s;
-        s
+    #[inline(always)]
+    fn node(&self, i: usize) -> Node {
+        self.scratch.nodes[i]
     }
 
-    /// Writes the intersection of the delta with `plan` to `out`; `false`
-    /// (with `out` unchanged) when there is no overlap. (C): the root has no
-    /// identity rule.
-    pub fn root(&mut self, plan: &Plan, out: &mut Vec<u8>) -> bool {
-        let level = &plan.root;
-        let start = out.len();
-        out.push(b'{');
-        let mut first = true;
-        let mut at = 1;
-        let end = self.tape.nodes[0].next as usize;
+    #[inline(always)]
+    fn raw(&self, i: usize) -> &'a [u8] {
+        let n = self.scratch.nodes[i];
+        &self.src[n.start as usize..n.end as usize]
+    }
+
+    /// The info of object node `o`, building it on first use.
+    #[inline(always)]
+    fn info(&mut self, o: usize) -> ObjInfo {
+        let i = self.scratch.info_of[o];
+        if i != NONE {
+            return self.scratch.infos[i as usize];
+        }
+        self.build_info(o)
+    }
+
+    #[inline(never)]
+    fn build_info(&mut self, o: usize) -> ObjInfo {
+        let start = self.scratch.members.len() as u32;
+        let mut id_value = NONE;
+        let mut id_sym = UNKNOWN;
+        let mut at = o + 1;
+        let end = self.scratch.nodes[o].next as usize;
         while at < end {
             let (k, v) = (at, at + 1);
-            at = self.tape.nodes[v].next as usize;
-            let sym = self.sym(k);
-            if sym == UNKNOWN || level.mask & bit(sym) == 0 {
-                continue;
-            }
-            for f in level.fields.iter() {
-                if f.sym == sym {
-                    self.member(f, v, out, &mut first);
+            let key = self.scratch.nodes[k];
+            at = self.scratch.nodes[v].next as usize;
+            let inner = &self.src[key.start as usize + 1..key.end as usize - 1];
+            let sym = if key.escaped { self.interner.get(&unescape(inner)) } else { self.interner.get(inner) };
+            if sym == ID {
+                id_value = v as u32;
+                let value = self.scratch.nodes[v];
+                if value.kind == Kind::String {
+                    let text = &self.src[value.start as usize + 1..value.end as usize - 1];
+                    id_sym =
+                        if value.escaped { self.interner.get_id(&unescape(text)) } else { self.interner.get_id(text) };
                 }
+            }
+            if sym != UNKNOWN {
+                self.scratch.members.push((sym, k as u32));
+            }
+        }
+        let info = ObjInfo { start, len: self.scratch.members.len() as u32 - start, id_value, id_sym };
+        self.scratch.info_of[o] = self.scratch.infos.len() as u32;
+        self.scratch.infos.push(info);
+        info
+    }
+
+    /// The key node of the member of `info` with symbol `sym`.
+    #[inline(always)]
+    fn find(&self, info: ObjInfo, sym: u32) -> Option<usize> {
+        let members = &self.scratch.members[info.start as usize..(info.start + info.len) as usize];
+        for &(s, k) in members {
+            if s == sym {
+                return Some(k as usize);
+            }
+        }
+        None
+    }
+
+    /// Writes the intersection of the delta with the plan rooted at level
+    /// `root` to `out`; `false` (with `out` unchanged) when there is no
+    /// overlap. (C): the root has no identity rule.
+    pub fn root(&mut self, root: u32, out: &mut Vec<u8>) -> bool {
+        let arena = self.arena;
+        let level = arena.level(root);
+        let info = self.info(0);
+        let start = out.len();
+        put1(out, b'{');
+        let mut first = true;
+        for f in level.fields.iter() {
+            if let Some(k) = self.find(info, f.sym) {
+                self.member(f, k, out, &mut first);
             }
         }
         if first {
             out.truncate(start);
             return false;
         }
-        out.push(b'}');
+        put1(out, b'}');
         true
     }
 
-    /// Writes `"key":value` for `f` over value node `v`, if it is included.
-    #[inline]
-    fn member(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>, first: &mut bool) -> bool {
-        let mark = out.len();
-        write_prefix(out, &f.prefix, *first);
+    /// Writes `"key":value` for `f` over the member with key node `k`, if it
+    /// is included.
+    #[inline(always)]
+    fn member(&mut self, f: &PlanField, k: usize, out: &mut Vec<u8>, first: &mut bool) -> bool {
+        let v = k + 1;
+        if !*first {
+            put1(out, b',');
+        }
+        if f.child == LEAF {
+            self.leaf(k, &f.prefix, f.plain, out);
+            *first = false;
+            return true;
+        }
+        let mark = out.len() - (!*first) as usize;
+        put(out, &f.prefix);
         if self.value(f, v, out) {
             *first = false;
             true
@@ -155,117 +230,117 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Copies the member with key node `k` as `prefix` + its value.
+    #[inline(always)]
+    fn leaf(&self, k: usize, prefix: &[u8], plain: bool, out: &mut Vec<u8>) {
+        let (key, value) = (self.node(k), self.node(k + 1));
+        if plain && !key.escaped && value.start == key.end + 1 {
+            // Compact `"name":value` in the delta: copy it in one piece.
+            put(out, &self.src[key.start as usize..value.end as usize]);
+        } else {
+            put(out, prefix);
+            put(out, self.raw(k + 1));
+        }
+    }
+
+    /// A value under a field with a sub-selection.
     fn value(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>) -> bool {
-        let node = self.tape.nodes[v];
-        let children = match &f.children {
-            None => {
-                out.extend_from_slice(&self.tape.src[node.start as usize..node.end as usize]);
-                return true;
-            }
-            Some(children) => children,
-        };
+        let node = self.node(v);
         match node.kind {
-            Kind::Object => self.object(children, &f.filter, v, out),
+            Kind::Object => self.object(f.child, &f.ids, v, out),
             Kind::Array => {
                 let start = out.len();
-                out.push(b'[');
+                put1(out, b'[');
                 let mut any = false;
                 let mut at = v + 1;
                 let end = node.next as usize;
                 while at < end {
                     let e = at;
-                    at = self.tape.nodes[e].next as usize;
-                    if self.tape.nodes[e].kind != Kind::Object {
+                    let element = self.node(e);
+                    at = element.next as usize;
+                    if element.kind != Kind::Object {
                         continue;
                     }
-                    let mark = out.len();
                     if any {
-                        out.push(b',');
+                        put1(out, b',');
                     }
-                    if self.object(children, &f.filter, e, out) {
+                    if self.object(f.child, &f.ids, e, out) {
                         any = true;
-                    } else {
-                        out.truncate(mark);
+                    } else if any {
+                        out.pop();
                     }
                 }
                 if any {
-                    out.push(b']');
+                    put1(out, b']');
                 } else {
                     out.truncate(start);
                 }
                 any
             }
             Kind::Null => {
-                out.extend_from_slice(b"null");
+                put(out, b"null");
                 true
             }
             _ => false,
         }
     }
 
-    /// The decoded `id` of object node `o`, when it is a string.
-    fn object_id(&mut self, o: usize) -> Option<std::borrow::Cow<'a, [u8]>> {
-        let tape = Tape { src: self.tape.src, nodes: self.tape.nodes };
-        let mut at = o + 1;
-        let end = tape.nodes[o].next as usize;
-        while at < end {
-            let (k, v) = (at, at + 1);
-            at = tape.nodes[v].next as usize;
-            if self.sym(k) == ID {
-                return if tape.nodes[v].kind == Kind::String { Some(tape.string(v)) } else { None };
-            }
+    /// Writes object node `o` as selected by level `level_id`, if it passes
+    /// `filter` and is emitted: its `id` first (rule A), then the selected
+    /// fields in the set's order; emitted iff one of those is included, or
+    /// the level is an existence level (rule B).
+    fn object(&mut self, level_id: u32, filter: &SymFilter, o: usize, out: &mut Vec<u8>) -> bool {
+        let info = self.info(o);
+        if !filter.is_open() && !filter.admits(info.id_sym) {
+            return false;
         }
-        None
-    }
-
-    fn object(&mut self, level: &PlanLevel, filter: &IdFilter, o: usize, out: &mut Vec<u8>) -> bool {
-        if !filter.is_open() {
-            let id = self.object_id(o);
-            if !filter.admits(id.as_deref()) {
-                return false;
+        let arena = self.arena;
+        let level = arena.level(level_id);
+        let shared = level.refs > 1;
+        let key = ((level_id as u64) << 32) | o as u64;
+        if shared {
+            if let Some(&range) = self.scratch.memo.get(&key) {
+                if range == NOT_EMITTED {
+                    return false;
+                }
+                put_within(out, (range >> 32) as usize, (range & 0xffff_ffff) as usize);
+                return true;
             }
         }
         let start = out.len();
-        out.push(b'{');
+        put1(out, b'{');
         let mut first = true;
-        let mut any = false;
-        let mut at = o + 1;
-        let end = self.tape.nodes[o].next as usize;
-        while at < end {
-            let (k, v) = (at, at + 1);
-            at = self.tape.nodes[v].next as usize;
-            let sym = self.sym(k);
-            if sym == ID {
-                // (A) identity: the id goes wherever the object goes.
-                let n = self.tape.nodes[v];
-                write_prefix(out, b"\"id\":", first);
-                out.extend_from_slice(&self.tape.src[n.start as usize..n.end as usize]);
-                first = false;
-                if level.id_aliases {
-                    for f in level.fields.iter() {
-                        if f.sym == ID && &*f.prefix != b"\"id\":" {
-                            self.member(f, v, out, &mut first);
-                        }
+        if info.id_value != NONE {
+            // (A) identity: the id goes wherever the object goes, first.
+            let id_key = info.id_value as usize - 1;
+            self.leaf(id_key, b"\"id\":", true, out);
+            first = false;
+            if level.id_aliases {
+                for f in level.fields.iter() {
+                    if f.sym == ID && !f.plain {
+                        self.member(f, id_key, out, &mut first);
                     }
                 }
-                continue;
-            }
-            if sym == UNKNOWN || level.mask & bit(sym) == 0 {
-                continue;
-            }
-            for f in level.fields.iter() {
-                if f.sym == sym {
-                    any |= self.member(f, v, out, &mut first);
-                }
             }
         }
-        // (B) emission: a selected field other than id, or an existence level.
-        if !any && !level.existence {
+        let mut any = false;
+        for &i in level.selected.iter() {
+            let f = &level.fields[i as usize];
+            if let Some(k) = self.find(info, f.sym) {
+                any |= self.member(f, k, out, &mut first);
+            }
+        }
+        let emitted = any || level.existence;
+        if emitted {
+            put1(out, b'}');
+        } else {
             out.truncate(start);
-            return false;
         }
-        out.push(b'}');
-        true
+        if shared && out.len() <= u32::MAX as usize {
+            let range = if emitted { ((start as u64) << 32) | out.len() as u64 } else { NOT_EMITTED };
+            self.scratch.memo.insert(key, range);
+        }
+        emitted
     }
 }
 
@@ -327,7 +402,7 @@ mod tests {
         );
         assert_eq!(
             run(r#"{"t":{"s":1,"id":7}}"#, "{ t { s } }").as_deref(),
-            Some(r#"{"t":{"s":1,"id":7}}"#)
+            Some(r#"{"t":{"id":7,"s":1}}"#)
         );
     }
 

@@ -158,7 +158,12 @@ pub fn parse_into(src: &[u8], nodes: &mut Vec<Node>) -> Result<bool, Error> {
             src.len()
         )));
     }
-    let mut p = Parser { src, pos: 0, nodes, ascii: true };
+    let mut p = Parser {
+        src,
+        pos: 0,
+        nodes,
+        ascii: true,
+    };
     p.skip_ws();
     p.value(0)?;
     p.skip_ws();

@@ -1,11 +1,17 @@
 //! Compiled field sets ("plans") for the intersection hot path.
 //!
-//! Comparing delta keys with field names byte by byte dominated the walk.
-//! A plan replaces every name with a small integer symbol from an
-//! [`Interner`], pre-renders each output key (`"key":`), and keeps a 64-bit
-//! mask per level so that a delta key no field selects is skipped with one
-//! AND. Delta keys are resolved to symbols lazily, once per key per delta,
-//! however many plans walk the delta.
+//! Two costs dominated a naive walk, and a plan removes both:
+//!
+//! - **Name comparison.** Every field name becomes a small integer symbol
+//!   from an [`Interner`]; each output key is pre-rendered (`"key":`); each
+//!   level keeps a 64-bit mask so a delta key that no field selects is
+//!   skipped with one AND. Delta keys are resolved to symbols once per delta,
+//!   however many plans walk it.
+//! - **Repeated work across sets.** Levels are hash-consed in an [`Arena`]:
+//!   two subscriptions that select the same sub-tree (say
+//!   `jobs { id status }`) share one level. A level shared by several sets is
+//!   computed once per delta object and its output bytes copied for the
+//!   others (see `intersect.rs`): cohorts, at the granularity of sub-trees.
 
 use crate::field_set::{is_existence_level, Field, FieldSet, IdFilter};
 use std::collections::HashMap;
@@ -17,11 +23,13 @@ pub const ID: u32 = 0;
 pub const UNKNOWN: u32 = u32::MAX;
 /// A tape slot whose key has not been resolved yet.
 pub const UNRESOLVED: u32 = u32::MAX - 1;
+/// A field without children (a leaf).
+pub const LEAF: u32 = u32::MAX;
 
 /// FxHash (as in rustc): a fast, non-cryptographic hash for short keys.
-/// Field names come from subscriptions that passed parsing, so a
-/// hash-flooding attack would need a client to register many colliding field
-/// names; the per-connection subscription limits of the server bound that.
+/// Keys are field names and plan encodings from subscriptions that passed
+/// parsing; the server's per-connection limits bound how many a client can
+/// register, which bounds any attempt at hash flooding.
 #[derive(Default, Clone, Copy)]
 pub struct FxHasher {
     hash: u64,
@@ -30,12 +38,15 @@ pub struct FxHasher {
 impl Hasher for FxHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         for chunk in bytes.chunks(8) {
             let mut word = [0u8; 8];
             word[..chunk.len()].copy_from_slice(chunk);
-            self.hash = (self.hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+            self.add(u64::from_le_bytes(word));
         }
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
     }
     #[inline]
     fn finish(&self) -> u64 {
@@ -43,17 +54,30 @@ impl Hasher for FxHasher {
     }
 }
 
-/// Maps field names to dense symbols; `id` is always [`ID`].
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Maps field names to dense symbols (`id` is always [`ID`]), and,
+/// separately, the id strings that `ids`/`exids` filters name.
 #[derive(Clone)]
 pub struct Interner {
-    map: HashMap<Box<[u8]>, u32, BuildHasherDefault<FxHasher>>,
+    map: FxHashMap<Box<[u8]>, u32>,
+    ids: FxHashMap<Box<[u8]>, u32>,
 }
 
 impl Default for Interner {
     fn default() -> Interner {
-        let mut map: HashMap<Box<[u8]>, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let mut map: FxHashMap<Box<[u8]>, u32> = HashMap::default();
         map.insert(Box::from(&b"id"[..]), ID);
-        Interner { map }
+        Interner { map, ids: HashMap::default() }
     }
 }
 
@@ -74,6 +98,24 @@ impl Interner {
         self.map.get(name).copied().unwrap_or(UNKNOWN)
     }
 
+    /// The symbol for the filter id `id`, adding it if new. Ids are never
+    /// removed: a long-lived sieve keeps every id a filter ever named, which
+    /// the server bounds by bounding subscriptions.
+    pub fn intern_id(&mut self, id: &[u8]) -> u32 {
+        if let Some(&s) = self.ids.get(id) {
+            return s;
+        }
+        let s = self.ids.len() as u32;
+        self.ids.insert(Box::from(id), s);
+        s
+    }
+
+    /// The symbol for the id `id`, or [`UNKNOWN`] when no filter names it.
+    #[inline]
+    pub fn get_id(&self, id: &[u8]) -> u32 {
+        self.ids.get(id).copied().unwrap_or(UNKNOWN)
+    }
+
     /// How many names are interned.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -86,21 +128,68 @@ impl Interner {
 }
 
 /// One compiled field.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanField {
     /// The field name's symbol.
     pub sym: u32,
     /// The rendered output key: `"key":`.
     pub prefix: Box<[u8]>,
-    /// The `ids`/`exids` filter.
+    /// The `ids`/`exids` filter on the objects this field reaches.
     pub filter: IdFilter,
-    /// The compiled sub-selection; `None` for a leaf.
-    pub children: Option<PlanLevel>,
+    /// The filter with ids interned (see [`Interner`]): compared as integers.
+    pub ids: SymFilter,
+    /// The arena id of the sub-selection, or [`LEAF`].
+    pub child: u32,
+    /// The response key is the field name, so a compact delta's own
+    /// `"name":value` bytes can be copied in one piece.
+    pub plain: bool,
+}
+
+/// An `ids`/`exids` filter over interned id symbols, sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SymFilter {
+    /// Only these ids (`None`: any).
+    pub ids: Option<Box<[u32]>>,
+    /// Not these ids (`None`: none excluded).
+    pub exids: Option<Box<[u32]>>,
+}
+
+impl SymFilter {
+    fn new(filter: &IdFilter, interner: &mut Interner) -> SymFilter {
+        let intern = |list: &Option<Vec<String>>, interner: &mut Interner| {
+            list.as_ref().map(|l| {
+                let mut syms: Vec<u32> = l.iter().map(|s| interner.intern_id(s.as_bytes())).collect();
+                syms.sort_unstable();
+                syms.into_boxed_slice()
+            })
+        };
+        SymFilter { ids: intern(&filter.ids, interner), exids: intern(&filter.exids, interner) }
+    }
+
+    /// True when the filter lets every object through.
+    #[inline]
+    pub fn is_open(&self) -> bool {
+        self.ids.is_none() && self.exids.is_none()
+    }
+
+    /// Whether an object whose id has symbol `id` passes. [`UNKNOWN`] (an
+    /// id no filter names, or no string id at all) is in no list, so it fails
+    /// `ids` and passes `exids`, as the rules say.
+    #[inline]
+    pub fn admits(&self, id: u32) -> bool {
+        if let Some(ids) = &self.ids {
+            return ids.binary_search(&id).is_ok();
+        }
+        if let Some(exids) = &self.exids {
+            return exids.binary_search(&id).is_err();
+        }
+        true
+    }
 }
 
 /// One compiled level of a selection.
 #[derive(Debug, Clone)]
-pub struct PlanLevel {
+pub struct Level {
     /// The fields, in response-key order.
     pub fields: Box<[PlanField]>,
     /// Every field is named `id` (see rule B).
@@ -109,6 +198,13 @@ pub struct PlanLevel {
     pub mask: u64,
     /// Some field is named `id` under another response key.
     pub id_aliases: bool,
+    /// Indexes into `fields` of the fields not named `id`, in order: what a
+    /// non-root object is searched for (its `id` is emitted by rule A).
+    pub selected: Box<[u32]>,
+    /// How many references (from parent fields and sieve entries) it has.
+    /// A level referenced more than once is worth memoizing.
+    pub refs: u32,
+    key: Box<[u8]>,
 }
 
 /// The bit of `sym` in a level mask.
@@ -117,67 +213,222 @@ pub fn bit(sym: u32) -> u64 {
     1u64 << (sym % 64)
 }
 
-/// A compiled field set.
-#[derive(Debug, Clone)]
+/// Hash-consed levels: structurally equal levels get one id.
+#[derive(Default)]
+pub struct Arena {
+    levels: Vec<Option<Level>>,
+    free: Vec<u32>,
+    by_key: FxHashMap<Box<[u8]>, u32>,
+    empty: Level,
+}
+
+impl Default for Level {
+    fn default() -> Level {
+        Level {
+            fields: Box::new([]),
+            existence: false,
+            mask: 0,
+            id_aliases: false,
+            selected: Box::new([]),
+            refs: 0,
+            key: Box::new([]),
+        }
+    }
+}
+
+impl Arena {
+    /// The level with id `id`. Ids handed out by [`Arena::add`] stay valid
+    /// until released.
+    #[inline]
+    pub fn level(&self, id: u32) -> &Level {
+        match self.levels.get(id as usize) {
+            Some(Some(level)) => level,
+            // Plans only hold ids of live levels; an invariant violation is
+            // a bug, but answering with an empty level keeps the engine up.
+            _ => &self.empty,
+        }
+    }
+
+    /// How many distinct levels are live.
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// True when no level is live.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// Compiles a level (recursively), sharing any structurally equal level
+    /// already in the arena. Returns its id, with one reference taken.
+    pub fn add(&mut self, fields: &[Field], interner: &mut Interner) -> u32 {
+        let compiled: Vec<PlanField> = fields
+            .iter()
+            .map(|f| {
+                let mut prefix = Vec::with_capacity(f.key.len() + 3);
+                prefix.push(b'"');
+                prefix.extend_from_slice(f.key.as_bytes());
+                prefix.extend_from_slice(b"\":");
+                PlanField {
+                    sym: interner.intern(f.name.as_bytes()),
+                    prefix: prefix.into_boxed_slice(),
+                    ids: SymFilter::new(&f.filter, interner),
+                    filter: f.filter.clone(),
+                    child: match &f.children {
+                        Some(c) => self.add(c, interner),
+                        None => LEAF,
+                    },
+                    plain: f.key == f.name,
+                }
+            })
+            .collect();
+        let key = encode(&compiled);
+        if let Some(&id) = self.by_key.get(&key) {
+            // The children were already referenced by the existing level:
+            // release the references just taken for them.
+            for f in &compiled {
+                if f.child != LEAF {
+                    self.release(f.child);
+                }
+            }
+            if let Some(Some(level)) = self.levels.get_mut(id as usize) {
+                level.refs += 1;
+            }
+            return id;
+        }
+        let mut mask = 0;
+        let mut id_aliases = false;
+        for f in &compiled {
+            mask |= bit(f.sym);
+            id_aliases |= f.sym == ID && &*f.prefix != b"\"id\":";
+        }
+        let selected: Vec<u32> =
+            (0..compiled.len() as u32).filter(|&i| compiled[i as usize].sym != ID).collect();
+        let level = Level {
+            existence: is_existence_level(fields),
+            selected: selected.into_boxed_slice(),
+            fields: compiled.into_boxed_slice(),
+            mask,
+            id_aliases,
+            refs: 1,
+            key: key.clone(),
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.levels[id as usize] = Some(level);
+                id
+            }
+            None => {
+                self.levels.push(Some(level));
+                (self.levels.len() - 1) as u32
+            }
+        };
+        self.by_key.insert(key, id);
+        id
+    }
+
+    /// Drops one reference to level `id`, freeing it (and releasing its
+    /// children) when none is left.
+    pub fn release(&mut self, id: u32) {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            let slot = match self.levels.get_mut(id as usize) {
+                Some(slot) => slot,
+                None => continue,
+            };
+            let gone = match slot {
+                Some(level) => {
+                    level.refs -= 1;
+                    level.refs == 0
+                }
+                None => false,
+            };
+            if gone {
+                if let Some(level) = slot.take() {
+                    self.by_key.remove(&level.key);
+                    self.free.push(id);
+                    stack.extend(
+                        level
+                            .fields
+                            .iter()
+                            .filter(|f| f.child != LEAF)
+                            .map(|f| f.child),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Approximate heap bytes held by the live levels.
+    pub fn heap_bytes(&self) -> usize {
+        let mut total = self.levels.capacity() * std::mem::size_of::<Option<Level>>();
+        for level in self.levels.iter().flatten() {
+            total += 2 * level.key.len();
+            total += level.fields.len() * std::mem::size_of::<PlanField>();
+            for f in level.fields.iter() {
+                total += f.prefix.len();
+                for list in [&f.filter.ids, &f.filter.exids].iter().copied().flatten() {
+                    total += list.capacity() * std::mem::size_of::<String>();
+                    total += list.iter().map(String::capacity).sum::<usize>();
+                }
+            }
+        }
+        total + self.by_key.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
+    }
+}
+
+/// The structural key of a level: everything that determines its output.
+fn encode(fields: &[PlanField]) -> Box<[u8]> {
+    let mut key = Vec::with_capacity(fields.len() * 16);
+    for f in fields {
+        key.extend_from_slice(&f.sym.to_le_bytes());
+        key.extend_from_slice(&f.child.to_le_bytes());
+        key.extend_from_slice(&(f.prefix.len() as u32).to_le_bytes());
+        key.extend_from_slice(&f.prefix);
+        for (tag, list) in [(1u8, &f.filter.ids), (2u8, &f.filter.exids)].iter() {
+            if let Some(list) = list {
+                key.push(*tag);
+                key.extend_from_slice(&(list.len() as u32).to_le_bytes());
+                for s in list {
+                    key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    key.extend_from_slice(s.as_bytes());
+                }
+            }
+        }
+        key.push(0);
+    }
+    key.into_boxed_slice()
+}
+
+/// A compiled field set, with its own arena and interner: for intersecting
+/// one set with many deltas. (A [`crate::Sieve`] shares one arena among all
+/// its sets instead.)
 pub struct Plan {
-    /// The top level.
-    pub root: PlanLevel,
+    /// The levels.
+    pub arena: Arena,
+    /// The names.
+    pub interner: Interner,
+    /// The root level's id.
+    pub root: u32,
 }
 
 impl Plan {
-    /// Compiles `set`, interning its names in `interner`.
-    pub fn compile(set: &FieldSet, interner: &mut Interner) -> Plan {
-        Plan { root: compile_level(&set.fields, interner) }
+    /// Compiles `set`.
+    pub fn compile(set: &FieldSet) -> Plan {
+        let mut arena = Arena::default();
+        let mut interner = Interner::default();
+        let root = arena.add(&set.fields, &mut interner);
+        Plan {
+            arena,
+            interner,
+            root,
+        }
     }
 
     /// Approximate heap bytes held by the plan.
     pub fn heap_bytes(&self) -> usize {
-        level_bytes(&self.root)
+        self.arena.heap_bytes() + self.interner.len() * 24
     }
-}
-
-fn compile_level(fields: &[Field], interner: &mut Interner) -> PlanLevel {
-    let mut mask = 0;
-    let mut id_aliases = false;
-    let compiled: Vec<PlanField> = fields
-        .iter()
-        .map(|f| {
-            let sym = interner.intern(f.name.as_bytes());
-            mask |= bit(sym);
-            id_aliases |= sym == ID && f.key != "id";
-            let mut prefix = Vec::with_capacity(f.key.len() + 3);
-            prefix.push(b'"');
-            prefix.extend_from_slice(f.key.as_bytes());
-            prefix.extend_from_slice(b"\":");
-            PlanField {
-                sym,
-                prefix: prefix.into_boxed_slice(),
-                filter: f.filter.clone(),
-                children: f.children.as_ref().map(|c| compile_level(c, interner)),
-            }
-        })
-        .collect();
-    PlanLevel {
-        fields: compiled.into_boxed_slice(),
-        existence: is_existence_level(fields),
-        mask,
-        id_aliases,
-    }
-}
-
-fn level_bytes(level: &PlanLevel) -> usize {
-    let mut total = level.fields.len() * std::mem::size_of::<PlanField>();
-    for f in level.fields.iter() {
-        total += f.prefix.len();
-        for list in [&f.filter.ids, &f.filter.exids].iter().copied().flatten() {
-            total += list.capacity() * std::mem::size_of::<String>();
-            total += list.iter().map(String::capacity).sum::<usize>();
-        }
-        if let Some(c) = &f.children {
-            total += level_bytes(c);
-        }
-    }
-    total
 }
 
 #[cfg(test)]
@@ -185,14 +436,17 @@ mod tests {
     use super::*;
     use crate::graphql::resolve::parse_subscription;
 
+    fn set(q: &str) -> FieldSet {
+        parse_subscription(q, None).unwrap()
+    }
+
     #[test]
     fn interner_reserves_id_and_is_dense() {
         let mut i = Interner::default();
         assert_eq!(i.get(b"id"), ID);
         assert_eq!(i.intern(b"id"), ID);
         assert_eq!(i.get(b"status"), UNKNOWN);
-        let s = i.intern(b"status");
-        assert_eq!(s, 1);
+        assert_eq!(i.intern(b"status"), 1);
         assert_eq!(i.intern(b"status"), 1);
         assert_eq!(i.intern(b"name"), 2);
         assert_eq!(i.len(), 3);
@@ -200,18 +454,60 @@ mod tests {
 
     #[test]
     fn compiles_prefixes_masks_and_existence() {
-        let set = parse_subscription("{ w { s: status p { id } ident: id } }", None).unwrap();
-        let mut i = Interner::default();
-        let plan = Plan::compile(&set, &mut i);
-        let w = plan.root.fields[0].children.as_ref().unwrap();
-        assert!(!w.existence);
-        assert!(w.id_aliases);
+        let plan = Plan::compile(&set("{ w { s: status p { id } ident: id } }"));
+        let root = plan.arena.level(plan.root);
+        let w = plan.arena.level(root.fields[0].child);
+        assert!(!w.existence && w.id_aliases);
         let keys: Vec<&[u8]> = w.fields.iter().map(|f| &*f.prefix).collect();
         assert_eq!(keys, vec![&b"\"ident\":"[..], b"\"p\":", b"\"s\":"]);
-        let p = w.fields[1].children.as_ref().unwrap();
+        let p = plan.arena.level(w.fields[1].child);
         assert!(p.existence && !p.id_aliases);
-        assert_eq!(w.mask & bit(i.get(b"status")), bit(i.get(b"status")));
+        let status = plan.interner.get(b"status");
+        assert_eq!(w.mask & bit(status), bit(status));
         assert!(plan.heap_bytes() > 0);
+    }
+
+    #[test]
+    fn equal_sub_trees_share_one_level_and_are_released_by_reference() {
+        let mut arena = Arena::default();
+        let mut names = Interner::default();
+        let a = arena.add(
+            &set("{ w { jobs { status } } x { jobs { status } } }").fields,
+            &mut names,
+        );
+        // root, w-level (shared by w and x), jobs-level (shared).
+        assert_eq!(arena.len(), 3);
+        let b = arena.add(&set("{ v { jobs { status } } }").fields, &mut names);
+        assert_eq!(arena.len(), 4);
+        let jobs = arena.level(arena.level(b).fields[0].child).fields[0].child;
+        assert_eq!(arena.level(jobs).refs, 1);
+        let again = arena.add(
+            &set("{ w { jobs { status } } x { jobs { status } } }").fields,
+            &mut names,
+        );
+        assert_eq!(again, a);
+        assert_eq!(arena.level(a).refs, 2);
+        arena.release(a);
+        arena.release(a);
+        // b still holds the `{ jobs { status } }` level and its child.
+        assert_eq!(arena.len(), 3);
+        arena.release(b);
+        assert!(arena.is_empty());
+        // Freed slots are reused.
+        arena.add(&set("{ q }").fields, &mut names);
+        assert_eq!(arena.levels.len(), 4);
+    }
+
+    #[test]
+    fn filters_and_aliases_make_levels_distinct() {
+        let mut arena = Arena::default();
+        let mut names = Interner::default();
+        let a = arena.add(&set(r#"{ w(ids: ["a"]) { s } }"#).fields, &mut names);
+        let b = arena.add(&set(r#"{ w(ids: ["b"]) { s } }"#).fields, &mut names);
+        let c = arena.add(&set(r#"{ v: w(ids: ["a"]) { s } }"#).fields, &mut names);
+        assert!(a != b && a != c && b != c);
+        // The `{ s }` level is shared by all three.
+        assert_eq!(arena.len(), 4);
     }
 
     #[test]

@@ -2,9 +2,8 @@
 
 use crate::error::Error;
 use crate::field_set::FieldSet;
-use crate::intersect::{Scratch, Walk};
-use crate::json::Tape;
-use crate::plan::{Interner, Plan};
+use crate::intersect::Scratch;
+use crate::plan::{Arena, Interner};
 
 /// The result of [`Sieve::filter`]: every overlap's JSON, back to back in
 /// one text buffer, and an index of `(id, start, end)` byte ranges into it.
@@ -46,7 +45,9 @@ impl Filtered {
 /// subscriber's set.
 #[derive(Default)]
 pub struct Sieve {
-    entries: Vec<(u32, Plan)>,
+    /// (id, root level) per set, sorted by id.
+    entries: Vec<(u32, u32)>,
+    arena: Arena,
     interner: Interner,
     last_id: u32,
     scratch: Scratch,
@@ -66,7 +67,8 @@ impl Sieve {
             .ok_or_else(|| Error::range("this sieve has handed out every id; create a new one"))?;
         self.last_id = id;
         // Ids increase, so pushing keeps `entries` sorted by id.
-        self.entries.push((id, Plan::compile(set, &mut self.interner)));
+        let root = self.arena.add(&set.fields, &mut self.interner);
+        self.entries.push((id, root));
         Ok(id)
     }
 
@@ -74,7 +76,8 @@ impl Sieve {
     pub fn remove(&mut self, id: u32) -> bool {
         match self.entries.binary_search_by_key(&id, |e| e.0) {
             Ok(at) => {
-                self.entries.remove(at);
+                let (_, root) = self.entries.remove(at);
+                self.arena.release(root);
                 true
             }
             Err(_) => false,
@@ -91,10 +94,15 @@ impl Sieve {
         self.entries.is_empty()
     }
 
+    /// How many distinct compiled levels the sets share (each computed at
+    /// most once per delta object).
+    pub fn distinct_levels(&self) -> usize {
+        self.arena.len()
+    }
+
     /// Approximate heap bytes held by the compiled sets.
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * std::mem::size_of::<(u32, Plan)>()
-            + self.entries.iter().map(|e| e.1.heap_bytes()).sum::<usize>()
+        self.entries.capacity() * std::mem::size_of::<(u32, u32)>() + self.arena.heap_bytes()
     }
 
     /// Releases scratch memory (after a huge delta).
@@ -107,15 +115,13 @@ impl Sieve {
         result.text.clear();
         result.index.clear();
         result.ascii = self.scratch.load(delta)?;
-        let mut walk = Walk {
-            tape: Tape { src: delta, nodes: &self.scratch.nodes },
-            syms: &mut self.scratch.syms,
-            interner: &self.interner,
-        };
-        for (id, plan) in &self.entries {
+        let mut walk = self.scratch.walk(delta, &self.arena, &self.interner);
+        for &(id, root) in &self.entries {
             let start = result.text.len();
-            if walk.root(plan, &mut result.text) {
-                result.index.extend_from_slice(&[*id, start as u32, result.text.len() as u32]);
+            if walk.root(root, &mut result.text) {
+                result
+                    .index
+                    .extend_from_slice(&[id, start as u32, result.text.len() as u32]);
             }
         }
         if result.text.len() > u32::MAX as usize {
@@ -144,7 +150,10 @@ mod tests {
             "{ x }",
             r#"{ w(ids: ["b"]) { s } }"#,
         ];
-        let ids: Vec<u32> = queries.iter().map(|q| sieve.add(&set(q)).unwrap()).collect();
+        let ids: Vec<u32> = queries
+            .iter()
+            .map(|q| sieve.add(&set(q)).unwrap())
+            .collect();
         assert_eq!(ids, vec![1, 2, 3, 4]);
         let delta = br#"{"w":[{"id":"a","s":1},{"id":"b","s":2}]}"#;
         let mut result = Filtered::default();

@@ -76,7 +76,7 @@ struct State {
 /// A set, and its plan for single intersections, compiled on first use.
 struct SetEntry {
     set: FieldSet,
-    plan: Option<(Plan, Interner)>,
+    plan: Option<Plan>,
 }
 
 thread_local! {
@@ -285,16 +285,14 @@ pub extern "C" fn ov_intersect(handle: u32, len: usize) -> i32 {
             }
         };
         if entry.plan.is_none() {
-            let mut interner = Interner::default();
-            let plan = Plan::compile(&entry.set, &mut interner);
-            entry.plan = Some((plan, interner));
+            entry.plan = Some(Plan::compile(&entry.set));
         }
-        let (plan, interner) = match &entry.plan {
+        let plan = match &entry.plan {
             Some(p) => p,
             None => return -1,
         };
         st.out.clear();
-        match intersect_plan(&st.input, plan, interner, &mut st.scratch, &mut st.out) {
+        match intersect_plan(&st.input, plan, &mut st.scratch, &mut st.out) {
             Ok(true) => 1,
             Ok(false) => 0,
             Err(e) => {

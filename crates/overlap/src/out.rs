@@ -1,0 +1,101 @@
+//! Appending to the output buffer without calling `memcpy` for small pieces.
+//!
+//! The walk writes many short pieces (keys, punctuation, short values). On
+//! wasm32 every `extend_from_slice` is a call into the (software) `memcpy`
+//! of the standard library, which cost more than the copy itself: measured,
+//! these helpers cut the walk by about a quarter.
+
+/// Appends one byte.
+#[inline(always)]
+pub fn put1(out: &mut Vec<u8>, b: u8) {
+    if out.len() == out.capacity() {
+        out.reserve(1);
+    }
+    // SAFETY: the capacity was checked (or grown) above.
+    unsafe {
+        let len = out.len();
+        *out.as_mut_ptr().add(len) = b;
+        out.set_len(len + 1);
+    }
+}
+
+/// Appends `s`; up to 32 bytes are copied with a few overlapping unaligned
+/// word moves, longer slices with `copy_nonoverlapping`.
+#[inline(always)]
+pub fn put(out: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    if out.capacity() - out.len() < n {
+        out.reserve(n);
+    }
+    // SAFETY: `n` bytes of capacity are free at `len`; every read stays
+    // within `s` (each branch reads only offsets below `n`), and every write
+    // within the `n` bytes after `len`.
+    unsafe {
+        let len = out.len();
+        let dst = out.as_mut_ptr().add(len);
+        let src = s.as_ptr();
+        if n > 32 {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+        } else if n >= 16 {
+            let a = (src as *const u64).read_unaligned();
+            let b = (src.add(8) as *const u64).read_unaligned();
+            let c = (src.add(n - 16) as *const u64).read_unaligned();
+            let d = (src.add(n - 8) as *const u64).read_unaligned();
+            (dst as *mut u64).write_unaligned(a);
+            (dst.add(8) as *mut u64).write_unaligned(b);
+            (dst.add(n - 16) as *mut u64).write_unaligned(c);
+            (dst.add(n - 8) as *mut u64).write_unaligned(d);
+        } else if n >= 8 {
+            let a = (src as *const u64).read_unaligned();
+            let d = (src.add(n - 8) as *const u64).read_unaligned();
+            (dst as *mut u64).write_unaligned(a);
+            (dst.add(n - 8) as *mut u64).write_unaligned(d);
+        } else if n >= 4 {
+            let a = (src as *const u32).read_unaligned();
+            let d = (src.add(n - 4) as *const u32).read_unaligned();
+            (dst as *mut u32).write_unaligned(a);
+            (dst.add(n - 4) as *mut u32).write_unaligned(d);
+        } else {
+            for i in 0..n {
+                *dst.add(i) = *src.add(i);
+            }
+        }
+        out.set_len(len + n);
+    }
+}
+
+/// Appends a copy of `out[from..to]` (a range already written).
+#[inline(always)]
+pub fn put_within(out: &mut Vec<u8>, from: usize, to: usize) {
+    out.extend_from_within(from..to);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_copies_every_length_exactly() {
+        let source: Vec<u8> = (0..100u8).collect();
+        for n in 0..=100 {
+            for prefix in 0..3 {
+                let mut out: Vec<u8> = Vec::new();
+                out.extend(std::iter::repeat(9).take(prefix));
+                out.shrink_to_fit();
+                put(&mut out, &source[..n]);
+                assert_eq!(out.len(), prefix + n);
+                assert_eq!(&out[prefix..], &source[..n], "length {}", n);
+            }
+        }
+    }
+
+    #[test]
+    fn put1_and_put_within_append() {
+        let mut out = Vec::new();
+        for b in b"abc" {
+            put1(&mut out, *b);
+        }
+        put_within(&mut out, 0, 2);
+        assert_eq!(out, b"abcab");
+    }
+}
