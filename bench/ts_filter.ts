@@ -54,8 +54,10 @@ export interface CompiledSelection {
   readonly existence: boolean;
   /** Response keys of `id` fields other than `id` itself (aliases of `id`). */
   readonly idAliases: readonly string[];
-  /** All fields, in the set's order (for inspection; not used when filtering). */
+  /** All fields, in the set's order (by response key): the root's walk order. */
   readonly fields: readonly CompiledField[];
+  /** The fields not named `id`, in the set's order: a non-root object's walk order. */
+  readonly selected: readonly CompiledField[];
 }
 
 /** A compiled subscription: its root selection. */
@@ -318,7 +320,12 @@ function compileSelection(raw: Map<string, RawField>, root: boolean): CompiledSe
     }
     (byName[f.name] ??= []).push(field);
   }
-  return { byName, existence: existence && !root, idAliases, fields };
+  // The engine writes fields in the set's order (response keys sorted by
+  // code unit, as Rust sorts strings), each object's id first; so does this.
+  fields.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const selected = fields.filter((f) => f.name !== "id");
+  idAliases.sort();
+  return { byName, existence: existence && !root, idAliases, fields, selected };
 }
 
 // ---------------------------------------------------------------------------
@@ -341,17 +348,16 @@ function compileSelection(raw: Map<string, RawField>, root: boolean): CompiledSe
  */
 export function filterDelta(delta: JsonObject, set: CompiledSet): JsonObject | undefined {
   // The root has no identity rule: `id` is a field like any other there.
-  const byName = set.root.byName;
+  const fields = set.root.fields;
   let out: JsonObject | undefined;
-  for (const k in delta) {
-    const fields = byName[k];
-    if (fields === undefined) continue;
-    const value = delta[k];
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i];
-      const r = f.selection === null ? value : filterValue(value, f);
-      if (r !== undefined) (out ??= {})[f.key] = r;
-    }
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const value = delta[f.name];
+    // JSON has no undefined, so undefined means absent (hasOwn guards
+    // against inherited names such as "constructor").
+    if (value === undefined || !Object.hasOwn(delta, f.name)) continue;
+    const r = f.selection === null ? value : filterValue(value, f);
+    if (r !== undefined) (out ??= {})[f.key] = r;
   }
   return out;
 }
@@ -387,30 +393,17 @@ function passes(o: JsonObject, f: CompiledField): boolean {
 /** A non-root object: rules (A) identity and (B) emission. */
 function filterObject(o: JsonObject, selection: CompiledSelection): JsonObject | undefined {
   if (selection.existence) return withId(o, {}, selection);
-  const byName = selection.byName;
+  const fields = selection.selected;
   let out: JsonObject | undefined;
-  // `id` may come before the first emitted field; remember it and put it in
-  // its place (first) only if the object turns out to be emitted.
-  let idPending = false;
-  for (const k in o) {
-    if (k === "id") {
-      if (out === undefined) idPending = true;
-      else withId(o, out, selection);
-      continue;
-    }
-    const fields = byName[k];
-    if (fields === undefined) continue;
-    const value = o[k];
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i];
-      const r = f.selection === null ? value : filterValue(value, f);
-      if (r === undefined) continue;
-      if (out === undefined) {
-        out = {};
-        if (idPending) withId(o, out, selection);
-      }
-      out[f.key] = r;
-    }
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const value = o[f.name];
+    if (value === undefined || !Object.hasOwn(o, f.name)) continue;
+    const r = f.selection === null ? value : filterValue(value, f);
+    if (r === undefined) continue;
+    // The id (and its aliases) first, once the object is known to be emitted.
+    if (out === undefined) out = withId(o, {}, selection);
+    out[f.key] = r;
   }
   return out;
 }

@@ -370,15 +370,14 @@ function otherArgs(args: Record<string, RefValue>): Record<string, RefValue> {
 // Intersection
 
 /**
- * The fields of `set` whose name is `name`, in the set's order.
+ * The fields of `set` in the set's order.
  *
  * Choice: a set's order is its canonical order, by response key. Printing
  * sorts fields by key and `parseSubscription(printSubscription(s))` must equal
- * `s`, so document order cannot be part of a set; this decides the output
- * order of two aliases of one field.
+ * `s`, so document order cannot be part of a set; output follows it.
  */
-function fieldsNamed(set: RefField[], name: string): RefField[] {
-  return set.filter((f) => f.name === name).sort((a, b) => compareKeys(a.key, b.key));
+function sorted(set: RefField[]): RefField[] {
+  return [...set].sort((a, b) => compareKeys(a.key, b.key));
 }
 
 /** Step 1 for one field `f` and the delta value under its name: the value to emit, if any. */
@@ -408,10 +407,9 @@ function includeField(f: RefField, value: unknown): unknown {
  * Steps 1–3 for a delta object below the root: the emitted object, or
  * `undefined`.
  *
- * Choice: the identity `id` (rule A) is written where the delta has its `id`
- * key, before any alias of `id` (`i: id`), which then follow in set order.
- * A field with key `id` but another name is left unspecified by the rules
- * (it would collide with the identity); the arbitraries never generate one.
+ * Order: the identity `id` (rule A) first, then aliases of `id` (`i: id`),
+ * then the other selected fields, each group in set order. A field with key
+ * `id` but another name is refused by the parser, so it never occurs.
  *
  * Choice: a selection with no fields at all (`x { a @skip(if: true) }`) counts
  * as an existence level, since "every field of S is named id" holds vacuously.
@@ -421,16 +419,20 @@ function emitObject(
   set: RefField[],
 ): Record<string, unknown> | undefined {
   const out: [string, unknown][] = [];
-  let included = false; // rule B: some field other than `id` is included
-  for (const k of Object.keys(object)) {
-    if (k === "id") out.push(["id", object.id]); // rule A, dropped below if not emitted
-    for (const f of fieldsNamed(set, k)) {
-      if (k === "id" && f.key === "id") continue; // already written by rule A
-      const value = includeField(f, object[k]);
-      if (value === undefined) continue;
-      out.push([f.key, value]);
-      if (f.name !== "id") included = true;
+  const fields = sorted(set);
+  if (Object.hasOwn(object, "id")) {
+    out.push(["id", object.id]); // rule A, dropped below if not emitted
+    for (const f of fields) {
+      if (f.name === "id" && f.key !== "id") out.push([f.key, includeField(f, object.id)]);
     }
+  }
+  let included = false; // rule B: some field other than `id` is included
+  for (const f of fields) {
+    if (f.name === "id" || !Object.hasOwn(object, f.name)) continue;
+    const value = includeField(f, object[f.name]);
+    if (value === undefined) continue;
+    out.push([f.key, value]);
+    included = true;
   }
   const existenceLevel = set.every((f) => f.name === "id");
   if (!included && !existenceLevel) return undefined;
@@ -442,7 +444,8 @@ function emitObject(
  * The part of `delta` that `set` selects, or `undefined` when nothing is
  * selected (`docs/engine.md`, "Intersection"). `delta` is a `JSON.parse`d
  * value, possibly holding {@linkcode RawJson} scalars. The result shares
- * leaf values with `delta` and follows the delta's key order.
+ * leaf values with `delta`; its keys follow the set's order, with each
+ * object's `id` first.
  *
  * @throws {TypeError} when `delta` is not an object.
  *
@@ -465,13 +468,13 @@ export function refIntersect(
   set: RefField[],
 ): Record<string, unknown> | undefined {
   if (!isJsonObject(delta)) throw new TypeError("the delta must be a JSON object");
-  // Rule C: the root has no identity rule and no existence level.
+  // Rule C: the root has no identity rule and no existence level. Output
+  // follows the set's order (by response key).
   const out: [string, unknown][] = [];
-  for (const k of Object.keys(delta)) {
-    for (const f of fieldsNamed(set, k)) {
-      const value = includeField(f, delta[k]);
-      if (value !== undefined) out.push([f.key, value]);
-    }
+  for (const f of sorted(set)) {
+    if (!Object.hasOwn(delta, f.name)) continue;
+    const value = includeField(f, delta[f.name]);
+    if (value !== undefined) out.push([f.key, value]);
   }
   return out.length > 0 ? Object.fromEntries(out) : undefined;
 }
