@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::field_set::FieldSet;
 use crate::json::{parse_into, unescape, Kind, Node, Tape};
 use crate::out::{put, put1, put_within};
-use crate::plan::{Arena, FxHashMap, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
+use crate::plan::{Arena, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
 
 /// "Not computed yet", in the per-node tables.
 const NONE: u32 = u32::MAX;
@@ -41,17 +41,44 @@ struct ObjInfo {
 pub struct Scratch {
     /// The tape of the current delta.
     pub nodes: Vec<Node>,
-    /// Per tape node: the index of its `ObjInfo`, or NONE.
+    /// Per tape node: the index of its `ObjInfo` (objects) or of its entry
+    /// in `arrays` (arrays), or NONE.
     info_of: Vec<u32>,
+    /// Per indexed array: where its `(id symbol, element)` pairs start in
+    /// `by_id`, and how many there are.
+    arrays: Vec<(u32, u32)>,
+    /// Array elements with an id some filter names, sorted by (id, element).
+    by_id: Vec<(u32, u32)>,
+    /// Scratch stack of matched elements (segments per nested call).
+    matches: Vec<u32>,
     infos: Vec<ObjInfo>,
     /// `(symbol, key node)` per member, per visited object, back to back.
     members: Vec<(u32, u32)>,
-    /// (level, object node) → output range, for shared levels.
-    memo: FxHashMap<u64, u64>,
+    /// Output ranges of (level, visited object) pairs: a table with one row
+    /// of `stride` slots per level (one slot per object of the delta), so a
+    /// level's walks over the elements of a list touch adjacent slots. A
+    /// slot is valid when its stamp is this delta's `generation`, so the
+    /// table is never cleared. A table, not a hash map: in wasm a hash
+    /// lookup cost more than the walk it saved.
+    memo: Vec<MemoSlot>,
+    stride: usize,
+    generation: u32,
 }
 
-/// A memo entry for an object that was not emitted.
-const NOT_EMITTED: u64 = u64::MAX;
+/// One memo entry: the output range of a (level, object) pair.
+#[derive(Clone, Copy, Default)]
+struct MemoSlot {
+    generation: u32,
+    start: u32,
+    end: u32,
+}
+
+/// `MemoSlot::start` of an object that was not emitted.
+const NOT_EMITTED: u32 = u32::MAX;
+
+/// At most this many memo slots (12 bytes each) are kept; objects past it
+/// are walked without the memo, which costs time, not correctness.
+const MEMO_CAP: usize = 1 << 19;
 
 impl Scratch {
     /// Parses `delta` into the scratch tape and checks its root is an object.
@@ -61,9 +88,18 @@ impl Scratch {
         check_root(&Tape { src: delta, nodes: &self.nodes })?;
         self.info_of.clear();
         self.info_of.resize(self.nodes.len(), NONE);
+        self.stride = self.nodes.iter().filter(|n| n.kind == Kind::Object).count();
         self.infos.clear();
         self.members.clear();
-        self.memo.clear();
+        self.arrays.clear();
+        self.by_id.clear();
+        self.matches.clear();
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Stamps wrapped: old slots could look current. Start afresh.
+            self.memo.clear();
+            self.generation = 1;
+        }
         Ok(ascii)
     }
 
@@ -129,14 +165,29 @@ impl<'a> Walk<'a> {
         &self.src[n.start as usize..n.end as usize]
     }
 
-    /// The info of object node `o`, building it on first use.
+    /// The info of object node `o` and its index, building it on first use.
     #[inline(always)]
-    fn info(&mut self, o: usize) -> ObjInfo {
+    fn info(&mut self, o: usize) -> (usize, ObjInfo) {
         let i = self.scratch.info_of[o];
         if i != NONE {
-            return self.scratch.infos[i as usize];
+            return (i as usize, self.scratch.infos[i as usize]);
         }
-        self.build_info(o)
+        (self.scratch.infos.len(), self.build_info(o))
+    }
+
+    /// The memo slot of (`level_id`, visited object `index`), if the table
+    /// has room for it.
+    #[inline(always)]
+    fn memo_slot(&mut self, level_id: u32, index: usize) -> Option<usize> {
+        let at = level_id as usize * self.scratch.stride + index;
+        if at >= MEMO_CAP {
+            return None;
+        }
+        if at >= self.scratch.memo.len() {
+            let grown = (at + 1).max(self.scratch.memo.len() * 2).min(MEMO_CAP);
+            self.scratch.memo.resize(grown, MemoSlot::default());
+        }
+        Some(at)
     }
 
     #[inline(never)]
@@ -189,7 +240,19 @@ impl<'a> Walk<'a> {
     pub fn root(&mut self, root: u32, out: &mut Vec<u8>) -> bool {
         let arena = self.arena;
         let level = arena.level(root);
-        let info = self.info(0);
+        let (index, info) = self.info(0);
+        // Sets with equal roots (equal subscriptions) share the output.
+        let slot = self.memo_slot(root, index);
+        if let Some(at) = slot {
+            let m = self.scratch.memo[at];
+            if m.generation == self.scratch.generation {
+                if m.start == NOT_EMITTED {
+                    return false;
+                }
+                put_within(out, m.start as usize, m.end as usize);
+                return true;
+            }
+        }
         let start = out.len();
         put1(out, b'{');
         let mut first = true;
@@ -198,12 +261,25 @@ impl<'a> Walk<'a> {
                 self.member(f, k, out, &mut first);
             }
         }
-        if first {
+        let emitted = !first;
+        if emitted {
+            put1(out, b'}');
+        } else {
             out.truncate(start);
-            return false;
         }
-        put1(out, b'}');
-        true
+        self.remember(slot, emitted, start, out.len());
+        emitted
+    }
+
+    /// Records the output range of a memo slot.
+    #[inline(always)]
+    fn remember(&mut self, slot: Option<usize>, emitted: bool, start: usize, end: usize) {
+        if let Some(at) = slot {
+            if end < NOT_EMITTED as usize {
+                let (start, end) = if emitted { (start as u32, end as u32) } else { (NOT_EMITTED, 0) };
+                self.scratch.memo[at] = MemoSlot { generation: self.scratch.generation, start, end };
+            }
+        }
     }
 
     /// Writes `"key":value` for `f` over the member with key node `k`, if it
@@ -248,35 +324,12 @@ impl<'a> Walk<'a> {
         let node = self.node(v);
         match node.kind {
             Kind::Object => self.object(f.child, &f.ids, v, out),
-            Kind::Array => {
-                let start = out.len();
-                put1(out, b'[');
-                let mut any = false;
-                let mut at = v + 1;
-                let end = node.next as usize;
-                while at < end {
-                    let e = at;
-                    let element = self.node(e);
-                    at = element.next as usize;
-                    if element.kind != Kind::Object {
-                        continue;
-                    }
-                    if any {
-                        put1(out, b',');
-                    }
-                    if self.object(f.child, &f.ids, e, out) {
-                        any = true;
-                    } else if any {
-                        out.pop();
-                    }
-                }
-                if any {
-                    put1(out, b']');
-                } else {
-                    out.truncate(start);
-                }
-                any
-            }
+            Kind::Array => match &f.ids.ids {
+                // A short `ids` list over a longer array: look the ids up
+                // instead of testing every element.
+                Some(ids) if ids.len() * 2 < (node.next as usize - v) => self.array_by_id(f, v, ids, out),
+                _ => self.array(f, v, node, out),
+            },
             Kind::Null => {
                 put(out, b"null");
                 true
@@ -285,25 +338,129 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Writes the elements of array node `v` through field `f`.
+    fn array(&mut self, f: &PlanField, v: usize, node: Node, out: &mut Vec<u8>) -> bool {
+        let start = out.len();
+        put1(out, b'[');
+        let mut any = false;
+        let mut at = v + 1;
+        let end = node.next as usize;
+        while at < end {
+            let e = at;
+            let element = self.node(e);
+            at = element.next as usize;
+            if element.kind != Kind::Object {
+                continue;
+            }
+            if any {
+                put1(out, b',');
+            }
+            if self.object(f.child, &f.ids, e, out) {
+                any = true;
+            } else if any {
+                out.pop();
+            }
+        }
+        if any {
+            put1(out, b']');
+        } else {
+            out.truncate(start);
+        }
+        any
+    }
+
+    /// The `(id symbol, element)` pairs of array node `v`, sorted, built on
+    /// first use: elements that are objects with an id some filter names.
+    fn array_index(&mut self, v: usize) -> (usize, usize) {
+        let i = self.scratch.info_of[v];
+        if i != NONE {
+            let (start, len) = self.scratch.arrays[i as usize];
+            return (start as usize, len as usize);
+        }
+        let start = self.scratch.by_id.len();
+        let mut at = v + 1;
+        let end = self.node(v).next as usize;
+        while at < end {
+            let e = at;
+            let element = self.node(e);
+            at = element.next as usize;
+            if element.kind == Kind::Object {
+                let (_, info) = self.info(e);
+                if info.id_sym != UNKNOWN {
+                    self.scratch.by_id.push((info.id_sym, e as u32));
+                }
+            }
+        }
+        let len = self.scratch.by_id.len() - start;
+        self.scratch.by_id[start..].sort_unstable();
+        self.scratch.info_of[v] = self.scratch.arrays.len() as u32;
+        self.scratch.arrays.push((start as u32, len as u32));
+        (start, len)
+    }
+
+    /// Like [`Walk::array`] for a field with an `ids` filter: only the
+    /// elements with those ids are visited, in array order.
+    fn array_by_id(&mut self, f: &PlanField, v: usize, ids: &[u32], out: &mut Vec<u8>) -> bool {
+        let (start, len) = self.array_index(v);
+        let seg = self.scratch.matches.len();
+        {
+            let pairs = &self.scratch.by_id[start..start + len];
+            for &id in ids {
+                let mut k = pairs.partition_point(|p| p.0 < id);
+                while k < pairs.len() && pairs[k].0 == id {
+                    self.scratch.matches.push(pairs[k].1);
+                    k += 1;
+                }
+            }
+        }
+        self.scratch.matches[seg..].sort_unstable();
+        let open = SymFilter::default();
+        let begin = out.len();
+        put1(out, b'[');
+        let mut any = false;
+        // Indexes, not a slice: nested calls push their own segments.
+        for m in seg..self.scratch.matches.len() {
+            let e = self.scratch.matches[m] as usize;
+            if any {
+                put1(out, b',');
+            }
+            if self.object(f.child, &open, e, out) {
+                any = true;
+            } else if any {
+                out.pop();
+            }
+        }
+        self.scratch.matches.truncate(seg);
+        if any {
+            put1(out, b']');
+        } else {
+            out.truncate(begin);
+        }
+        any
+    }
+
     /// Writes object node `o` as selected by level `level_id`, if it passes
     /// `filter` and is emitted: its `id` first (rule A), then the selected
     /// fields in the set's order; emitted iff one of those is included, or
     /// the level is an existence level (rule B).
     fn object(&mut self, level_id: u32, filter: &SymFilter, o: usize, out: &mut Vec<u8>) -> bool {
-        let info = self.info(o);
+        let (index, info) = self.info(o);
         if !filter.is_open() && !filter.admits(info.id_sym) {
             return false;
         }
         let arena = self.arena;
         let level = arena.level(level_id);
-        let shared = level.refs > 1;
-        let key = ((level_id as u64) << 32) | o as u64;
-        if shared {
-            if let Some(&range) = self.scratch.memo.get(&key) {
-                if range == NOT_EMITTED {
+        // Every level is memoized: `refs` counts parents, not the paths
+        // by which sets reach a level, and with a stamped table a miss costs
+        // a store, so guessing which levels repeat is not worth it.
+        let slot = self.memo_slot(level_id, index);
+        if let Some(at) = slot {
+            let m = self.scratch.memo[at];
+            if m.generation == self.scratch.generation {
+                if m.start == NOT_EMITTED {
                     return false;
                 }
-                put_within(out, (range >> 32) as usize, (range & 0xffff_ffff) as usize);
+                put_within(out, m.start as usize, m.end as usize);
                 return true;
             }
         }
@@ -336,10 +493,7 @@ impl<'a> Walk<'a> {
         } else {
             out.truncate(start);
         }
-        if shared && out.len() <= u32::MAX as usize {
-            let range = if emitted { ((start as u64) << 32) | out.len() as u64 } else { NOT_EMITTED };
-            self.scratch.memo.insert(key, range);
-        }
+        self.remember(slot, emitted, start, out.len());
         emitted
     }
 }
@@ -499,6 +653,30 @@ mod tests {
         assert_eq!(
             run(delta, "{ w(first: 1) { s } }").as_deref(),
             Some(r#"{"w":[{"id":"a","s":1},{"id":"b","s":2},{"s":3}]}"#)
+        );
+    }
+
+    #[test]
+    fn ids_lookup_keeps_array_order_and_duplicates() {
+        // Many elements, few ids: the indexed path. Ids listed out of order,
+        // an id twice in the array, elements without (string) ids, scalars.
+        let mut items: Vec<String> = (0..20).map(|i| format!(r#"{{"id":"t{}","s":{}}}"#, i, i)).collect();
+        items.insert(5, r#"{"id":"t17","s":"dup"}"#.to_string());
+        items.insert(0, r#"{"s":"no id"}"#.to_string());
+        items.insert(0, r#"{"id":17,"s":"number id"}"#.to_string());
+        items.insert(3, "42".to_string());
+        let delta = format!(r#"{{"w":[{}]}}"#, items.join(","));
+        assert_eq!(
+            run(&delta, r#"{ w(ids: ["t17", "t2", "nope"]) { s } }"#).as_deref(),
+            Some(r#"{"w":[{"id":"t2","s":2},{"id":"t17","s":"dup"},{"id":"t17","s":17}]}"#)
+        );
+        assert_eq!(run(&delta, r#"{ w(ids: ["nope"]) { s } }"#), None);
+        // Nested indexed arrays share the scratch stack safely.
+        let nested = r#"{"w":[{"id":"a","t":[{"id":"x","s":1},{"id":"y","s":2},{"id":"z","s":3},{"id":"q","s":4}]},
+            {"id":"b","t":[{"id":"y","s":5}]},{"id":"c"},{"id":"d"},{"id":"e"}]}"#;
+        assert_eq!(
+            run(nested, r#"{ w(ids: ["b", "a"]) { t(ids: ["y"]) { s } } }"#).as_deref(),
+            Some(r#"{"w":[{"id":"a","t":[{"id":"y","s":2}]},{"id":"b","t":[{"id":"y","s":5}]}]}"#)
         );
     }
 

@@ -240,6 +240,7 @@ impl Arena {
     /// The level with id `id`. Ids handed out by [`Arena::add`] stay valid
     /// until released.
     #[inline]
+    #[inline(always)]
     pub fn level(&self, id: u32) -> &Level {
         match self.levels.get(id as usize) {
             Some(Some(level)) => level,
@@ -247,6 +248,11 @@ impl Arena {
             // a bug, but answering with an empty level keeps the engine up.
             _ => &self.empty,
         }
+    }
+
+    /// How many level slots exist (live or free): level ids are below it.
+    pub fn slots(&self) -> usize {
+        self.levels.len()
     }
 
     /// How many distinct levels are live.
