@@ -64,6 +64,9 @@ const wasm: Exports = await loadWasm();
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Sieve results are decoded in runs of at most this many bytes. */
+const CHUNK = 64 * 1024;
+
 /** Inputs above this size release their buffers after the call. */
 const TRIM_ABOVE = 1 << 20;
 
@@ -446,11 +449,19 @@ export class Sieve {
     const text = new Uint8Array(buffer, wasm.ov_filtered_text_ptr(), wasm.ov_filtered_text_len());
     const index = new Uint32Array(buffer, wasm.ov_filtered_index_ptr(), count * 3);
     if (wasm.ov_filtered_ascii() === 1) {
-      // All ASCII: byte offsets are string offsets, so one decode and cheap
-      // slices beat a decode per set. (Slices share the decoded string.)
-      const all = decoder.decode(text);
-      for (let n = 0; n < count * 3; n += 3) {
-        result.set(index[n], all.slice(index[n + 1], index[n + 2]));
+      // All ASCII: byte offsets are string offsets, so decoding a run of
+      // results at once and slicing it beats a decode per result. Runs stay
+      // under 64 KiB so the strings live in V8's young generation rather
+      // than its large-object space, which a collection per call would hit.
+      const total = count * 3;
+      for (let n = 0; n < total;) {
+        const from = index[n + 1];
+        let last = n;
+        while (last + 3 < total && index[last + 5] - from <= CHUNK) last += 3;
+        const chunk = decoder.decode(text.subarray(from, index[last + 2]));
+        for (; n <= last; n += 3) {
+          result.set(index[n], chunk.slice(index[n + 1] - from, index[n + 2] - from));
+        }
       }
     } else {
       for (let n = 0; n < count * 3; n += 3) {

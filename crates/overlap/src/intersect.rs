@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::field_set::FieldSet;
 use crate::json::{parse_into, unescape, Kind, Node, Tape};
 use crate::out::{put, put1, put_within};
-use crate::plan::{Arena, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
+use crate::plan::{bit, Arena, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
 
 /// "Not computed yet", in the per-node tables.
 const NONE: u32 = u32::MAX;
@@ -34,6 +34,8 @@ struct ObjInfo {
     id_value: u32,
     /// The interned symbol of its string `id` ([`UNKNOWN`] if none).
     id_sym: u32,
+    /// Bit `sym % 64` set for each member's symbol: a quick "surely absent".
+    mask: u64,
 }
 
 /// Reusable scratch space for parsing and walking deltas.
@@ -195,6 +197,7 @@ impl<'a> Walk<'a> {
         let start = self.scratch.members.len() as u32;
         let mut id_value = NONE;
         let mut id_sym = UNKNOWN;
+        let mut mask = 0;
         let mut at = o + 1;
         let end = self.scratch.nodes[o].next as usize;
         while at < end {
@@ -214,9 +217,10 @@ impl<'a> Walk<'a> {
             }
             if sym != UNKNOWN {
                 self.scratch.members.push((sym, k as u32));
+                mask |= bit(sym);
             }
         }
-        let info = ObjInfo { start, len: self.scratch.members.len() as u32 - start, id_value, id_sym };
+        let info = ObjInfo { start, len: self.scratch.members.len() as u32 - start, id_value, id_sym, mask };
         self.scratch.info_of[o] = self.scratch.infos.len() as u32;
         self.scratch.infos.push(info);
         info
@@ -225,6 +229,9 @@ impl<'a> Walk<'a> {
     /// The key node of the member of `info` with symbol `sym`.
     #[inline(always)]
     fn find(&self, info: ObjInfo, sym: u32) -> Option<usize> {
+        if info.mask & bit(sym) == 0 {
+            return None;
+        }
         let members = &self.scratch.members[info.start as usize..(info.start + info.len) as usize];
         for &(s, k) in members {
             if s == sym {
@@ -450,6 +457,10 @@ impl<'a> Walk<'a> {
         }
         let arena = self.arena;
         let level = arena.level(level_id);
+        if info.mask & level.selected_mask == 0 && !level.existence {
+            // None of the selected fields is here: not emitted (rule B).
+            return false;
+        }
         // Every level is memoized: `refs` counts parents, not the paths
         // by which sets reach a level, and with a stamped table a miss costs
         // a store, so guessing which levels repeat is not worth it.

@@ -201,6 +201,8 @@ pub struct Level {
     /// Indexes into `fields` of the fields not named `id`, in order: what a
     /// non-root object is searched for (its `id` is emitted by rule A).
     pub selected: Box<[u32]>,
+    /// The mask of the selected fields' symbols alone.
+    pub selected_mask: u64,
     /// How many references (from parent fields and sieve entries) it has.
     /// A level referenced more than once is worth memoizing.
     pub refs: u32,
@@ -230,6 +232,7 @@ impl Default for Level {
             mask: 0,
             id_aliases: false,
             selected: Box::new([]),
+            selected_mask: 0,
             refs: 0,
             key: Box::new([]),
         }
@@ -310,9 +313,11 @@ impl Arena {
         }
         let selected: Vec<u32> =
             (0..compiled.len() as u32).filter(|&i| compiled[i as usize].sym != ID).collect();
+        let selected_mask = selected.iter().fold(0, |m, &i| m | bit(compiled[i as usize].sym));
         let level = Level {
             existence: is_existence_level(fields),
             selected: selected.into_boxed_slice(),
+            selected_mask,
             fields: compiled.into_boxed_slice(),
             mask,
             id_aliases,
