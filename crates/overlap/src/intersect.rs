@@ -87,7 +87,10 @@ impl Scratch {
     /// Returns whether the delta is all ASCII.
     pub fn load(&mut self, delta: &[u8]) -> Result<bool, Error> {
         let ascii = parse_into(delta, &mut self.nodes)?;
-        check_root(&Tape { src: delta, nodes: &self.nodes })?;
+        check_root(&Tape {
+            src: delta,
+            nodes: &self.nodes,
+        })?;
         self.info_of.clear();
         self.info_of.resize(self.nodes.len(), NONE);
         self.stride = self.nodes.iter().filter(|n| n.kind == Kind::Object).count();
@@ -111,8 +114,18 @@ impl Scratch {
     }
 
     /// A walk over the loaded delta `src` for plans in `arena`/`interner`.
-    pub fn walk<'a>(&'a mut self, src: &'a [u8], arena: &'a Arena, interner: &'a Interner) -> Walk<'a> {
-        Walk { src, scratch: self, interner, arena }
+    pub fn walk<'a>(
+        &'a mut self,
+        src: &'a [u8],
+        arena: &'a Arena,
+        interner: &'a Interner,
+    ) -> Walk<'a> {
+        Walk {
+            src,
+            scratch: self,
+            interner,
+            arena,
+        }
     }
 }
 
@@ -120,12 +133,22 @@ impl Scratch {
 /// (appending). Returns `false`, leaving `out` as it was, when there is no
 /// overlap. For repeated use, compile the set once and use
 /// [`intersect_plan`].
-pub fn intersect(delta: &[u8], set: &FieldSet, scratch: &mut Scratch, out: &mut Vec<u8>) -> Result<bool, Error> {
+pub fn intersect(
+    delta: &[u8],
+    set: &FieldSet,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) -> Result<bool, Error> {
     intersect_plan(delta, &Plan::compile(set), scratch, out)
 }
 
 /// Like [`intersect`], with a compiled plan.
-pub fn intersect_plan(delta: &[u8], plan: &Plan, scratch: &mut Scratch, out: &mut Vec<u8>) -> Result<bool, Error> {
+pub fn intersect_plan(
+    delta: &[u8],
+    plan: &Plan,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) -> Result<bool, Error> {
     scratch.load(delta)?;
     let mut walk = scratch.walk(delta, &plan.arena, &plan.interner);
     Ok(walk.root(plan.root, out))
@@ -144,7 +167,10 @@ pub fn check_root(tape: &Tape) -> Result<(), Error> {
         Kind::Null => "null",
         _ => "a boolean",
     };
-    Err(Error::type_error(format!("a delta must be a JSON object at its top level, found {}", found)))
+    Err(Error::type_error(format!(
+        "a delta must be a JSON object at its top level, found {}",
+        found
+    )))
 }
 
 /// One walk over a loaded delta, by any number of plans from one arena.
@@ -205,14 +231,21 @@ impl<'a> Walk<'a> {
             let key = self.scratch.nodes[k];
             at = self.scratch.nodes[v].next as usize;
             let inner = &self.src[key.start as usize + 1..key.end as usize - 1];
-            let sym = if key.escaped { self.interner.get(&unescape(inner)) } else { self.interner.get(inner) };
+            let sym = if key.escaped {
+                self.interner.get(&unescape(inner))
+            } else {
+                self.interner.get(inner)
+            };
             if sym == ID {
                 id_value = v as u32;
                 let value = self.scratch.nodes[v];
                 if value.kind == Kind::String {
                     let text = &self.src[value.start as usize + 1..value.end as usize - 1];
-                    id_sym =
-                        if value.escaped { self.interner.get_id(&unescape(text)) } else { self.interner.get_id(text) };
+                    id_sym = if value.escaped {
+                        self.interner.get_id(&unescape(text))
+                    } else {
+                        self.interner.get_id(text)
+                    };
                 }
             }
             if sym != UNKNOWN {
@@ -220,7 +253,13 @@ impl<'a> Walk<'a> {
                 mask |= bit(sym);
             }
         }
-        let info = ObjInfo { start, len: self.scratch.members.len() as u32 - start, id_value, id_sym, mask };
+        let info = ObjInfo {
+            start,
+            len: self.scratch.members.len() as u32 - start,
+            id_value,
+            id_sym,
+            mask,
+        };
         self.scratch.info_of[o] = self.scratch.infos.len() as u32;
         self.scratch.infos.push(info);
         info
@@ -283,8 +322,16 @@ impl<'a> Walk<'a> {
     fn remember(&mut self, slot: Option<usize>, emitted: bool, start: usize, end: usize) {
         if let Some(at) = slot {
             if end < NOT_EMITTED as usize {
-                let (start, end) = if emitted { (start as u32, end as u32) } else { (NOT_EMITTED, 0) };
-                self.scratch.memo[at] = MemoSlot { generation: self.scratch.generation, start, end };
+                let (start, end) = if emitted {
+                    (start as u32, end as u32)
+                } else {
+                    (NOT_EMITTED, 0)
+                };
+                self.scratch.memo[at] = MemoSlot {
+                    generation: self.scratch.generation,
+                    start,
+                    end,
+                };
             }
         }
     }
@@ -334,7 +381,9 @@ impl<'a> Walk<'a> {
             Kind::Array => match &f.ids.ids {
                 // A short `ids` list over a longer array: look the ids up
                 // instead of testing every element.
-                Some(ids) if ids.len() * 2 < (node.next as usize - v) => self.array_by_id(f, v, ids, out),
+                Some(ids) if ids.len() * 2 < (node.next as usize - v) => {
+                    self.array_by_id(f, v, ids, out)
+                }
                 _ => self.array(f, v, node, out),
             },
             Kind::Null => {
@@ -671,7 +720,9 @@ mod tests {
     fn ids_lookup_keeps_array_order_and_duplicates() {
         // Many elements, few ids: the indexed path. Ids listed out of order,
         // an id twice in the array, elements without (string) ids, scalars.
-        let mut items: Vec<String> = (0..20).map(|i| format!(r#"{{"id":"t{}","s":{}}}"#, i, i)).collect();
+        let mut items: Vec<String> = (0..20)
+            .map(|i| format!(r#"{{"id":"t{}","s":{}}}"#, i, i))
+            .collect();
         items.insert(5, r#"{"id":"t17","s":"dup"}"#.to_string());
         items.insert(0, r#"{"s":"no id"}"#.to_string());
         items.insert(0, r#"{"id":17,"s":"number id"}"#.to_string());

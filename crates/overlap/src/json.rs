@@ -173,6 +173,18 @@ pub fn parse_into(src: &[u8], nodes: &mut Vec<Node>) -> Result<bool, Error> {
     Ok(p.ascii)
 }
 
+/// Bytes that end the fast scan of a string: the quote, the backslash,
+/// control characters and non-ASCII bytes (which need UTF-8 validation).
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize || b >= 0x80;
+        b += 1;
+    }
+    table
+};
+
 struct Parser<'s, 'n> {
     src: &'s [u8],
     pos: usize,
@@ -288,6 +300,13 @@ impl<'s, 'n> Parser<'s, 'n> {
         let mut escaped = false;
         let mut non_ascii = false;
         loop {
+            // Skip plain bytes (most of any string) with one table load each.
+            while let Some(&b) = self.src.get(self.pos) {
+                if SPECIAL[b as usize] {
+                    break;
+                }
+                self.pos += 1;
+            }
             let b = match self.src.get(self.pos) {
                 Some(&b) => b,
                 None => return Err(self.error("unterminated string")),
@@ -443,13 +462,24 @@ impl<'s, 'n> Parser<'s, 'n> {
         if count < 2 {
             return Ok(());
         }
-        // Small objects (the common case) are checked pairwise without
-        // allocating; large or escaped ones by sorting decoded keys.
+        // Small objects (the common case) are checked without allocating:
+        // a 64-bit filter on (length, last byte) finds that most keys are
+        // surely distinct; only a filter collision compares bytes.
         if count <= 16 && !any_escaped {
-            for (a, _) in tape.members(i) {
-                for (b, _) in tape.members(i) {
-                    if b > a && tape.raw(a) == tape.raw(b) {
-                        return Err(self.duplicate(b, &tape));
+            let mut seen = 0u64;
+            let mut collision = false;
+            for (k, _) in tape.members(i) {
+                let raw = tape.raw(k);
+                let bit = 1u64 << ((raw.len() * 7 + raw[raw.len() - 2] as usize) % 64);
+                collision |= seen & bit != 0;
+                seen |= bit;
+            }
+            if collision {
+                for (a, _) in tape.members(i) {
+                    for (b, _) in tape.members(i) {
+                        if b > a && tape.raw(a) == tape.raw(b) {
+                            return Err(self.duplicate(b, &tape));
+                        }
                     }
                 }
             }

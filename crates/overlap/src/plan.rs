@@ -77,7 +77,10 @@ impl Default for Interner {
     fn default() -> Interner {
         let mut map: FxHashMap<Box<[u8]>, u32> = HashMap::default();
         map.insert(Box::from(&b"id"[..]), ID);
-        Interner { map, ids: HashMap::default() }
+        Interner {
+            map,
+            ids: HashMap::default(),
+        }
     }
 }
 
@@ -158,12 +161,16 @@ impl SymFilter {
     fn new(filter: &IdFilter, interner: &mut Interner) -> SymFilter {
         let intern = |list: &Option<Vec<String>>, interner: &mut Interner| {
             list.as_ref().map(|l| {
-                let mut syms: Vec<u32> = l.iter().map(|s| interner.intern_id(s.as_bytes())).collect();
+                let mut syms: Vec<u32> =
+                    l.iter().map(|s| interner.intern_id(s.as_bytes())).collect();
                 syms.sort_unstable();
                 syms.into_boxed_slice()
             })
         };
-        SymFilter { ids: intern(&filter.ids, interner), exids: intern(&filter.exids, interner) }
+        SymFilter {
+            ids: intern(&filter.ids, interner),
+            exids: intern(&filter.exids, interner),
+        }
     }
 
     /// True when the filter lets every object through.
@@ -311,9 +318,12 @@ impl Arena {
             mask |= bit(f.sym);
             id_aliases |= f.sym == ID && &*f.prefix != b"\"id\":";
         }
-        let selected: Vec<u32> =
-            (0..compiled.len() as u32).filter(|&i| compiled[i as usize].sym != ID).collect();
-        let selected_mask = selected.iter().fold(0, |m, &i| m | bit(compiled[i as usize].sym));
+        let selected: Vec<u32> = (0..compiled.len() as u32)
+            .filter(|&i| compiled[i as usize].sym != ID)
+            .collect();
+        let selected_mask = selected
+            .iter()
+            .fold(0, |m, &i| m | bit(compiled[i as usize].sym));
         let level = Level {
             existence: is_existence_level(fields),
             selected: selected.into_boxed_slice(),

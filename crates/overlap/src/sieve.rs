@@ -225,4 +225,55 @@ mod tests {
         sieve.filter(br#"{"zz":1}"#, &mut r).unwrap();
         assert_eq!(r.len(), 1);
     }
+
+    #[test]
+    fn memo_stays_correct_across_removals_slot_reuse_and_delta_shapes() {
+        // Sets that share sub-selections (so levels are shared and memoized),
+        // added and removed between deltas of different shapes (so level
+        // slots are reused and the memo table's stride changes). Every filter
+        // must equal the per-set intersections.
+        let queries = [
+            "{ w { t { s } } }",
+            "{ w { t { s } n } }",
+            r#"{ w { t(ids: ["b", "c"]) { s j { p } } } }"#,
+            "{ w { t { s j { p } } } x { t { s } } }",
+            "{ w { a: t { s } b: t { j { p } } } }",
+            "{ w { t { id } } }",
+            "{ x { t { s } } }",
+        ];
+        let deltas = [
+            r#"{"w":[{"id":"w1","n":1,"t":[{"id":"a","s":1,"j":[{"id":"j","p":"x"}]},{"id":"b","s":2},{"id":"c","j":{"p":3}}]}]}"#,
+            r#"{"w":{"id":"w2","t":{"id":"b","s":null}},"x":{"t":[{"id":"q","s":5},{"id":"r"}]}}"#,
+            r#"{"x":{"t":[]},"w":[{"id":"w3"},{"id":"w4","t":[{"id":"c","s":"z","j":[{"p":1},{"q":2}]}]}]}"#,
+        ];
+        let mut sieve = Sieve::new();
+        let mut live: Vec<(u32, usize)> = Vec::new();
+        let mut result = Filtered::default();
+        let mut state: u32 = 7;
+        for step in 0..200 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let r = (state >> 8) as usize;
+            if live.len() < 3 || (r % 3 != 0 && live.len() < 12) {
+                let q = r % queries.len();
+                live.push((sieve.add(&set(queries[q])).unwrap(), q));
+            } else {
+                let (id, _) = live.remove(r % live.len());
+                assert!(sieve.remove(id));
+            }
+            let delta = deltas[step % deltas.len()].as_bytes();
+            sieve.filter(delta, &mut result).unwrap();
+            let got: Vec<(u32, Vec<u8>)> = (0..result.len())
+                .map(|n| result.get(n))
+                .map(|(id, j)| (id, j.to_vec()))
+                .collect();
+            let mut expected = Vec::new();
+            for &(id, q) in &live {
+                let mut out = Vec::new();
+                if intersect(delta, &set(queries[q]), &mut Scratch::default(), &mut out).unwrap() {
+                    expected.push((id, out));
+                }
+            }
+            assert_eq!(got, expected, "step {}", step);
+        }
+    }
 }
