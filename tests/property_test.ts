@@ -106,24 +106,6 @@ function hasNonFinite(value: unknown): boolean {
   return Object.values(value).some(hasNonFinite);
 }
 
-Deno.test("seed example: the merged views see exactly the running task", () => {
-  using view1 = parseSubscription(
-    'subscription { workflows(ids: ["~user/flow"]) { taskProxies { name status firstParent { id } } ' +
-      "familyProxies { id name firstParent { id } } } }",
-  );
-  using view2 = parseSubscription(
-    'subscription { workflows(ids: ["~user/flow"]) { taskProxies { name id status } ' +
-      "nodesEdges { nodes { id } edges { source target } } } }",
-  );
-  using merged = merge(view1, view2);
-  const delta = '{"workflows":[{"id":"~user/flow","taskProxies":[{"id":"~user/flow//1/foo",' +
-    '"status":"running","jobs":[{"id":"~user/flow//1/foo/01","status":"running"}]}]}]}';
-  assertEquals(
-    intersectJson(delta, merged),
-    '{"workflows":[{"id":"~user/flow","taskProxies":[{"id":"~user/flow//1/foo","status":"running"}]}]}',
-  );
-});
-
 Deno.test("property: intersectJson equals the reference, byte for byte", () => {
   fc.assert(
     fc.property(setAndDeltaArb, ([set, delta]) => {

@@ -289,15 +289,8 @@ impl<'a> Walk<'a> {
         let (index, info) = self.info(0);
         // Sets with equal roots (equal subscriptions) share the output.
         let slot = self.memo_slot(root, index);
-        if let Some(at) = slot {
-            let m = self.scratch.memo[at];
-            if m.generation == self.scratch.generation {
-                if m.start == NOT_EMITTED {
-                    return false;
-                }
-                put_within(out, m.start as usize, m.end as usize);
-                return true;
-            }
+        if let Some(emitted) = self.recall(slot, out) {
+            return emitted;
         }
         let start = out.len();
         put1(out, b'{');
@@ -315,6 +308,20 @@ impl<'a> Walk<'a> {
         }
         self.remember(slot, emitted, start, out.len());
         emitted
+    }
+
+    /// Replays a memoized output: `Some(emitted)` when the slot is current.
+    #[inline(always)]
+    fn recall(&self, slot: Option<usize>, out: &mut Vec<u8>) -> Option<bool> {
+        let m = self.scratch.memo[slot?];
+        if m.generation != self.scratch.generation {
+            return None;
+        }
+        if m.start == NOT_EMITTED {
+            return Some(false);
+        }
+        put_within(out, m.start as usize, m.end as usize);
+        Some(true)
     }
 
     /// Records the output range of a memo slot.
@@ -514,15 +521,8 @@ impl<'a> Walk<'a> {
         // by which sets reach a level, and with a stamped table a miss costs
         // a store, so guessing which levels repeat is not worth it.
         let slot = self.memo_slot(level_id, index);
-        if let Some(at) = slot {
-            let m = self.scratch.memo[at];
-            if m.generation == self.scratch.generation {
-                if m.start == NOT_EMITTED {
-                    return false;
-                }
-                put_within(out, m.start as usize, m.end as usize);
-                return true;
-            }
+        if let Some(emitted) = self.recall(slot, out) {
+            return emitted;
         }
         let start = out.len();
         put1(out, b'{');
