@@ -300,14 +300,7 @@ impl<'a> Walk<'a> {
                 self.member(f, k, out, &mut first);
             }
         }
-        let emitted = !first;
-        if emitted {
-            put1(out, b'}');
-        } else {
-            out.truncate(start);
-        }
-        self.remember(slot, emitted, start, out.len());
-        emitted
+        self.close(slot, !first, start, out)
     }
 
     /// Replays a memoized output: `Some(emitted)` when the slot is current.
@@ -324,9 +317,22 @@ impl<'a> Walk<'a> {
         Some(true)
     }
 
-    /// Records the output range of a memo slot.
+    /// Ends the object opened at `start`: closes it if `emitted`, else
+    /// takes it back; records the outcome in the memo slot.
     #[inline(always)]
-    fn remember(&mut self, slot: Option<usize>, emitted: bool, start: usize, end: usize) {
+    fn close(
+        &mut self,
+        slot: Option<usize>,
+        emitted: bool,
+        start: usize,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if emitted {
+            put1(out, b'}');
+        } else {
+            out.truncate(start);
+        }
+        let end = out.len();
         if let Some(at) = slot {
             if end < NOT_EMITTED as usize {
                 let (start, end) = if emitted {
@@ -341,6 +347,7 @@ impl<'a> Walk<'a> {
                 };
             }
         }
+        emitted
     }
 
     /// Writes `"key":value` for `f` over the member with key node `k`, if it
@@ -547,14 +554,7 @@ impl<'a> Walk<'a> {
                 any |= self.member(f, k, out, &mut first);
             }
         }
-        let emitted = any || level.existence;
-        if emitted {
-            put1(out, b'}');
-        } else {
-            out.truncate(start);
-        }
-        self.remember(slot, emitted, start, out.len());
-        emitted
+        self.close(slot, any || level.existence, start, out)
     }
 }
 
