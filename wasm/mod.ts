@@ -193,7 +193,18 @@ export class FieldSet {
     return wasm.ov_set_bytes(handleOf(this));
   }
 
-  /** Frees the set's WebAssembly memory. Calling it again does nothing. */
+  /**
+   * Frees the set's WebAssembly memory. Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { parseSubscription } from "./mod.ts";
+   * const set = parseSubscription("{ workflows { name } }");
+   * set.dispose();
+   * assert.equal(set.disposed, true);
+   * ```
+   */
   dispose(): void {
     if (this.#handle !== 0) {
       setRegistry.unregister(this);
@@ -414,6 +425,16 @@ export class Sieve {
   /**
    * Adds a copy of `set`; returns its id. Ids start at 1 and are never
    * reused by this sieve.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { parseSubscription, Sieve } from "./mod.ts";
+   * using sieve = new Sieve();
+   * using set = parseSubscription("{ workflows { name } }");
+   * assert.equal(sieve.add(set), 1);
+   * assert.equal(sieve.add(set), 2);
+   * ```
    */
   add(set: FieldSet): number {
     const id = wasm.ov_sieve_add(this.#live(), handleOf(set));
@@ -422,7 +443,20 @@ export class Sieve {
     return id;
   }
 
-  /** Removes the set with `id`; returns whether it was there. */
+  /**
+   * Removes the set with `id`; returns whether it was there.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { parseSubscription, Sieve } from "./mod.ts";
+   * using sieve = new Sieve();
+   * using set = parseSubscription("{ workflows { name } }");
+   * const id = sieve.add(set);
+   * assert.equal(sieve.remove(id), true);
+   * assert.equal(sieve.remove(id), false);
+   * ```
+   */
   remove(id: number): boolean {
     if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) return false;
     const removed = wasm.ov_sieve_remove(this.#live(), id) === 1;
@@ -437,6 +471,21 @@ export class Sieve {
    *
    * @throws {SyntaxError | TypeError | RangeError} for a bad delta, as
    *   {@linkcode intersectJson} does.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { parseSubscription, Sieve } from "./mod.ts";
+   * using sieve = new Sieve();
+   * using status = parseSubscription("{ workflows { status } }");
+   * using host = parseSubscription("{ workflows { host } }");
+   * const id = sieve.add(status);
+   * sieve.add(host);
+   * assert.deepEqual(
+   *   sieve.filter('{"workflows":[{"id":"w","status":"held"}]}'),
+   *   new Map([[id, '{"workflows":[{"id":"w","status":"held"}]}']]),
+   * );
+   * ```
    */
   filter(deltaJson: string): Map<number, string> {
     const handle = this.#live();
