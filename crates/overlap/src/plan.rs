@@ -250,7 +250,6 @@ impl Arena {
     /// The level with id `id`. Ids handed out by [`Arena::add`] stay valid
     /// until released.
     #[inline]
-    #[inline(always)]
     pub fn level(&self, id: u32) -> &Level {
         match self.levels.get(id as usize) {
             Some(Some(level)) => level,
