@@ -38,21 +38,6 @@ impl IdFilter {
         self.ids.is_none() && self.exids.is_none()
     }
 
-    /// Whether an object with this `id` (`None`: no string id) passes.
-    #[inline]
-    pub fn admits(&self, id: Option<&[u8]>) -> bool {
-        if let Some(ids) = &self.ids {
-            return match id {
-                Some(id) => ids.binary_search_by(|x| x.as_bytes().cmp(id)).is_ok(),
-                None => false,
-            };
-        }
-        if let (Some(exids), Some(id)) = (&self.exids, id) {
-            return exids.binary_search_by(|x| x.as_bytes().cmp(id)).is_err();
-        }
-        true
-    }
-
     /// The union of two filters: an object passes if it passes either.
     pub fn union(&self, other: &IdFilter) -> IdFilter {
         match (&self.ids, &other.ids) {
@@ -173,15 +158,6 @@ mod tests {
         );
         assert_eq!(IdFilter::new(None, list(&[])), IdFilter::default());
         assert_eq!(IdFilter::new(list(&[]), None).ids, list(&[]));
-    }
-
-    #[test]
-    fn admits_by_id() {
-        let only = IdFilter::new(list(&["a", "b"]), None);
-        assert!(only.admits(Some(b"a")) && !only.admits(Some(b"z")) && !only.admits(None));
-        let except = IdFilter::new(None, list(&["a"]));
-        assert!(!except.admits(Some(b"a")) && except.admits(Some(b"z")) && except.admits(None));
-        assert!(IdFilter::default().admits(None));
     }
 
     #[test]

@@ -8,16 +8,16 @@
 //! Speculative output (an object that turns out to select nothing) is undone
 //! by truncating the buffer, so nothing is allocated per object.
 //!
-//! A level shared by several sets (see `plan.rs`) is memoized per delta
-//! object: the first walk records where its output landed, later ones copy
-//! those bytes. This is sound because output that is included is never
-//! truncated afterwards: an included value makes its parent included, up to
-//! the root.
+//! Every (level, object) pair is memoized per delta: the first walk records
+//! where its output landed, later walks (other sets sharing the level, see
+//! `plan.rs`) copy those bytes. This is sound because output that is
+//! included is never truncated afterwards: an included value makes its
+//! parent included, up to the root.
 
 use crate::error::Error;
 use crate::field_set::FieldSet;
-use crate::json::{parse_into, unescape, Kind, Node, Tape};
-use crate::out::{put, put1, put_within};
+use crate::json::{parse_into, Kind, Node, Tape};
+use crate::out::{put, put1};
 use crate::plan::{bit, Arena, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
 
 /// "Not computed yet", in the per-node tables.
@@ -173,6 +173,18 @@ pub fn check_root(tape: &Tape) -> Result<(), Error> {
     )))
 }
 
+/// Ends the list opened at `start`: closes it if an element was emitted
+/// (`any`), else takes it back. Returns `any`.
+#[inline(always)]
+fn end_list(out: &mut Vec<u8>, start: usize, any: bool) -> bool {
+    if any {
+        put1(out, b']');
+    } else {
+        out.truncate(start);
+    }
+    any
+}
+
 /// One walk over a loaded delta, by any number of plans from one arena.
 pub struct Walk<'a> {
     src: &'a [u8],
@@ -189,7 +201,7 @@ impl<'a> Walk<'a> {
 
     #[inline(always)]
     fn raw(&self, i: usize) -> &'a [u8] {
-        let n = self.scratch.nodes[i];
+        let n = self.node(i);
         &self.src[n.start as usize..n.end as usize]
     }
 
@@ -224,28 +236,16 @@ impl<'a> Walk<'a> {
         let mut id_value = NONE;
         let mut id_sym = UNKNOWN;
         let mut mask = 0;
-        let mut at = o + 1;
-        let end = self.scratch.nodes[o].next as usize;
-        while at < end {
-            let (k, v) = (at, at + 1);
-            let key = self.scratch.nodes[k];
-            at = self.scratch.nodes[v].next as usize;
-            let inner = &self.src[key.start as usize + 1..key.end as usize - 1];
-            let sym = if key.escaped {
-                self.interner.get(&unescape(inner))
-            } else {
-                self.interner.get(inner)
-            };
+        let tape = Tape {
+            src: self.src,
+            nodes: &self.scratch.nodes,
+        };
+        for (k, v) in tape.members(o) {
+            let sym = self.interner.get(&tape.string(k));
             if sym == ID {
                 id_value = v as u32;
-                let value = self.scratch.nodes[v];
-                if value.kind == Kind::String {
-                    let text = &self.src[value.start as usize + 1..value.end as usize - 1];
-                    id_sym = if value.escaped {
-                        self.interner.get_id(&unescape(text))
-                    } else {
-                        self.interner.get_id(text)
-                    };
+                if tape.nodes[v].kind == Kind::String {
+                    id_sym = self.interner.get_id(&tape.string(v));
                 }
             }
             if sym != UNKNOWN {
@@ -313,7 +313,7 @@ impl<'a> Walk<'a> {
         if m.start == NOT_EMITTED {
             return Some(false);
         }
-        put_within(out, m.start as usize, m.end as usize);
+        out.extend_from_within(m.start as usize..m.end as usize);
         Some(true)
     }
 
@@ -419,24 +419,32 @@ impl<'a> Walk<'a> {
             let e = at;
             let element = self.node(e);
             at = element.next as usize;
-            if element.kind != Kind::Object {
-                continue;
-            }
-            if any {
-                put1(out, b',');
-            }
-            if self.object(f.child, &f.ids, e, out) {
-                any = true;
-            } else if any {
-                out.pop();
+            if element.kind == Kind::Object {
+                self.element(f.child, &f.ids, e, out, &mut any);
             }
         }
-        if any {
-            put1(out, b']');
-        } else {
-            out.truncate(start);
+        end_list(out, start, any)
+    }
+
+    /// Writes object element `e` of a list being written, after a comma if
+    /// the list already has one (`any`); sets `any` if it is emitted.
+    #[inline(always)]
+    fn element(
+        &mut self,
+        child: u32,
+        filter: &SymFilter,
+        e: usize,
+        out: &mut Vec<u8>,
+        any: &mut bool,
+    ) {
+        if *any {
+            put1(out, b',');
         }
-        any
+        if self.object(child, filter, e, out) {
+            *any = true;
+        } else if *any {
+            out.pop();
+        }
     }
 
     /// The `(id symbol, element)` pairs of array node `v`, sorted, built on
@@ -485,28 +493,16 @@ impl<'a> Walk<'a> {
         }
         self.scratch.matches[seg..].sort_unstable();
         let open = SymFilter::default();
-        let begin = out.len();
+        let start = out.len();
         put1(out, b'[');
         let mut any = false;
         // Indexes, not a slice: nested calls push their own segments.
         for m in seg..self.scratch.matches.len() {
             let e = self.scratch.matches[m] as usize;
-            if any {
-                put1(out, b',');
-            }
-            if self.object(f.child, &open, e, out) {
-                any = true;
-            } else if any {
-                out.pop();
-            }
+            self.element(f.child, &open, e, out, &mut any);
         }
         self.scratch.matches.truncate(seg);
-        if any {
-            put1(out, b']');
-        } else {
-            out.truncate(begin);
-        }
-        any
+        end_list(out, start, any)
     }
 
     /// Writes object node `o` as selected by level `level_id`, if it passes

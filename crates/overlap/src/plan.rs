@@ -2,16 +2,17 @@
 //!
 //! Two costs dominated a naive walk, and a plan removes both:
 //!
-//! - **Name comparison.** Every field name becomes a small integer symbol
-//!   from an [`Interner`]; each output key is pre-rendered (`"key":`); each
-//!   level keeps a 64-bit mask so a delta key that no field selects is
-//!   skipped with one AND. Delta keys are resolved to symbols once per delta,
-//!   however many plans walk it.
+//! - **Name comparison.** Every field name (and every id a filter names)
+//!   becomes a small integer symbol from an [`Interner`]; each output key is
+//!   pre-rendered (`"key":`); each level keeps a 64-bit mask of its selected
+//!   symbols so an object with none of them is rejected with one AND. Delta
+//!   keys are resolved to symbols once per delta, however many plans walk it.
 //! - **Repeated work across sets.** Levels are hash-consed in an [`Arena`]:
 //!   two subscriptions that select the same sub-tree (say
-//!   `jobs { id status }`) share one level. A level shared by several sets is
-//!   computed once per delta object and its output bytes copied for the
-//!   others (see `intersect.rs`): cohorts, at the granularity of sub-trees.
+//!   `jobs { id status }`) share one level. Each level's output over a delta
+//!   object is computed once per delta and copied for every other set that
+//!   reaches it (see `intersect.rs`): cohorts, at the granularity of
+//!   sub-trees.
 
 use crate::field_set::{is_existence_level, Field, FieldSet, IdFilter};
 use std::collections::HashMap;
@@ -43,10 +44,6 @@ impl Hasher for FxHasher {
             word[..chunk.len()].copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
-    }
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
     }
     #[inline]
     fn finish(&self) -> u64 {
@@ -87,12 +84,7 @@ impl Default for Interner {
 impl Interner {
     /// The symbol for `name`, adding it if new.
     pub fn intern(&mut self, name: &[u8]) -> u32 {
-        if let Some(&s) = self.map.get(name) {
-            return s;
-        }
-        let s = self.map.len() as u32;
-        self.map.insert(Box::from(name), s);
-        s
+        intern_in(&mut self.map, name)
     }
 
     /// The symbol for `name`, or [`UNKNOWN`].
@@ -105,12 +97,7 @@ impl Interner {
     /// removed: a long-lived sieve keeps every id a filter ever named, which
     /// the server bounds by bounding subscriptions.
     pub fn intern_id(&mut self, id: &[u8]) -> u32 {
-        if let Some(&s) = self.ids.get(id) {
-            return s;
-        }
-        let s = self.ids.len() as u32;
-        self.ids.insert(Box::from(id), s);
-        s
+        intern_in(&mut self.ids, id)
     }
 
     /// The symbol for the id `id`, or [`UNKNOWN`] when no filter names it.
@@ -128,6 +115,16 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.map.len() <= 1
     }
+}
+
+/// The dense symbol of `key` in `map`, adding it if new.
+fn intern_in(map: &mut FxHashMap<Box<[u8]>, u32>, key: &[u8]) -> u32 {
+    if let Some(&s) = map.get(key) {
+        return s;
+    }
+    let s = map.len() as u32;
+    map.insert(Box::from(key), s);
+    s
 }
 
 /// One compiled field.
@@ -201,17 +198,16 @@ pub struct Level {
     pub fields: Box<[PlanField]>,
     /// Every field is named `id` (see rule B).
     pub existence: bool,
-    /// Bit `sym % 64` is set for every field's symbol.
-    pub mask: u64,
     /// Some field is named `id` under another response key.
     pub id_aliases: bool,
     /// Indexes into `fields` of the fields not named `id`, in order: what a
     /// non-root object is searched for (its `id` is emitted by rule A).
     pub selected: Box<[u32]>,
-    /// The mask of the selected fields' symbols alone.
+    /// Bit `sym % 64` set for each selected field's symbol: an object with
+    /// none of them is surely not emitted (unless the level is existence).
     pub selected_mask: u64,
-    /// How many references (from parent fields and sieve entries) it has.
-    /// A level referenced more than once is worth memoizing.
+    /// How many references (from parent fields and sieve entries) it has;
+    /// the level is freed when the last one is released.
     pub refs: u32,
     key: Box<[u8]>,
 }
@@ -236,7 +232,6 @@ impl Default for Level {
         Level {
             fields: Box::new([]),
             existence: false,
-            mask: 0,
             id_aliases: false,
             selected: Box::new([]),
             selected_mask: 0,
@@ -311,12 +306,7 @@ impl Arena {
             }
             return id;
         }
-        let mut mask = 0;
-        let mut id_aliases = false;
-        for f in &compiled {
-            mask |= bit(f.sym);
-            id_aliases |= f.sym == ID && &*f.prefix != b"\"id\":";
-        }
+        let id_aliases = compiled.iter().any(|f| f.sym == ID && !f.plain);
         let selected: Vec<u32> = (0..compiled.len() as u32)
             .filter(|&i| compiled[i as usize].sym != ID)
             .collect();
@@ -328,7 +318,6 @@ impl Arena {
             selected: selected.into_boxed_slice(),
             selected_mask,
             fields: compiled.into_boxed_slice(),
-            mask,
             id_aliases,
             refs: 1,
             key: key.clone(),
@@ -483,7 +472,7 @@ mod tests {
         let p = plan.arena.level(w.fields[1].child);
         assert!(p.existence && !p.id_aliases);
         let status = plan.interner.get(b"status");
-        assert_eq!(w.mask & bit(status), bit(status));
+        assert_eq!(w.selected_mask & bit(status), bit(status));
         assert!(plan.heap_bytes() > 0);
     }
 

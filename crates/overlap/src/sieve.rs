@@ -94,12 +94,6 @@ impl Sieve {
         self.entries.is_empty()
     }
 
-    /// How many distinct compiled levels the sets share (each computed at
-    /// most once per delta object).
-    pub fn distinct_levels(&self) -> usize {
-        self.arena.len()
-    }
-
     /// Approximate heap bytes held by the compiled sets.
     pub fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<(u32, u32)>() + self.arena.heap_bytes()

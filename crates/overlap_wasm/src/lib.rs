@@ -18,8 +18,8 @@
 //! and an abort would leave the module unusable.
 
 use overlap::{
-    intersect_plan, merge, parse_subscription, print_subscription, Error, FieldSet, Filtered,
-    Interner, Plan, Scratch, Sieve,
+    intersect_plan, merge, parse_subscription, print_subscription, Error, FieldSet, Filtered, Plan,
+    Scratch, Sieve,
 };
 #[cfg(target_arch = "wasm32")]
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -65,12 +65,69 @@ struct State {
     vars: Vec<u8>,
     out: Vec<u8>,
     error_kind: u32,
-    sets: Vec<Option<Box<SetEntry>>>,
-    free_sets: Vec<usize>,
-    sieves: Vec<Option<Box<Sieve>>>,
-    free_sieves: Vec<usize>,
+    sets: Slab<SetEntry>,
+    sieves: Slab<Sieve>,
     scratch: Scratch,
     filtered: Filtered,
+}
+
+/// Values under handles: a handle is a slot index plus one, so 0 is never
+/// valid. Freed slots are reused, which is safe because the wrapper forgets
+/// a handle when it frees it.
+struct Slab<T> {
+    slots: Vec<Option<Box<T>>>,
+    free: Vec<usize>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Slab<T> {
+        Slab {
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T> Slab<T> {
+    fn insert(&mut self, value: T) -> u32 {
+        let slot = Some(Box::new(value));
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = slot;
+                i
+            }
+            None => {
+                self.slots.push(slot);
+                self.slots.len() - 1
+            }
+        };
+        (i + 1) as u32
+    }
+
+    fn get(&self, handle: u32) -> Option<&T> {
+        let i = (handle as usize).checked_sub(1)?;
+        self.slots.get(i)?.as_deref()
+    }
+
+    fn get_mut(&mut self, handle: u32) -> Option<&mut T> {
+        let i = (handle as usize).checked_sub(1)?;
+        self.slots.get_mut(i)?.as_deref_mut()
+    }
+
+    /// Frees `handle`; a handle that is not live is ignored.
+    fn remove(&mut self, handle: u32) {
+        if let Some(i) = (handle as usize).checked_sub(1) {
+            if let Some(slot) = self.slots.get_mut(i) {
+                if slot.take().is_some() {
+                    self.free.push(i);
+                }
+            }
+        }
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().flatten().map(|b| &mut **b)
+    }
 }
 
 /// A set, and its plan for single intersections, compiled on first use.
@@ -95,28 +152,7 @@ impl State {
     }
 
     fn set(&self, handle: u32) -> Option<&FieldSet> {
-        let i = (handle as usize).checked_sub(1)?;
-        self.sets.get(i).and_then(|s| s.as_deref()).map(|e| &e.set)
-    }
-
-    fn store_set(&mut self, set: FieldSet) -> u32 {
-        let slot = Some(Box::new(SetEntry { set, plan: None }));
-        let i = match self.free_sets.pop() {
-            Some(i) => {
-                self.sets[i] = slot;
-                i
-            }
-            None => {
-                self.sets.push(slot);
-                self.sets.len() - 1
-            }
-        };
-        (i + 1) as u32
-    }
-
-    fn sieve(&mut self, handle: u32) -> Option<&mut Sieve> {
-        let i = (handle as usize).checked_sub(1)?;
-        self.sieves.get_mut(i).and_then(|s| s.as_deref_mut())
+        self.sets.get(handle).map(|e| &e.set)
     }
 
     fn stale(&mut self, what: &str, handle: u32) {
@@ -178,7 +214,7 @@ pub extern "C" fn ov_trim() {
         s.out = Vec::new();
         s.scratch.trim();
         s.filtered = Filtered::default();
-        for sieve in s.sieves.iter_mut().flatten() {
+        for sieve in s.sieves.values_mut() {
             sieve.trim();
         }
     })
@@ -209,7 +245,7 @@ pub extern "C" fn ov_parse(len: usize, vars_len: usize) -> u32 {
             parse_subscription(src, if vars_len == 0 { None } else { Some(&s.vars) })
         });
         match result {
-            Ok(set) => s.store_set(set),
+            Ok(set) => s.sets.insert(SetEntry { set, plan: None }),
             Err(e) => {
                 s.fail(e);
                 0
@@ -221,17 +257,7 @@ pub extern "C" fn ov_parse(len: usize, vars_len: usize) -> u32 {
 /// Frees a set. Freeing a handle that is not live does nothing.
 #[no_mangle]
 pub extern "C" fn ov_set_free(handle: u32) {
-    with(|s| {
-        let i = match (handle as usize).checked_sub(1) {
-            Some(i) => i,
-            None => return,
-        };
-        if let Some(slot) = s.sets.get_mut(i) {
-            if slot.take().is_some() {
-                s.free_sets.push(i);
-            }
-        }
-    })
+    with(|s| s.sets.remove(handle))
 }
 
 /// Merges the `count` set handles (u32 LE) in the input buffer. Returns a new
@@ -256,7 +282,7 @@ pub extern "C" fn ov_merge(count: usize) -> u32 {
             }
         }
         match merge(&sets) {
-            Ok(set) => s.store_set(set),
+            Ok(set) => s.sets.insert(SetEntry { set, plan: None }),
             Err(e) => {
                 s.fail(e);
                 0
@@ -273,24 +299,15 @@ pub extern "C" fn ov_intersect(handle: u32, len: usize) -> i32 {
     with(|s| {
         unsafe { s.input.set_len(len.min(s.input.capacity())) };
         let st = &mut *s;
-        let entry = match (handle as usize)
-            .checked_sub(1)
-            .and_then(|i| st.sets.get_mut(i))
-            .and_then(|x| x.as_deref_mut())
-        {
+        let entry = match st.sets.get_mut(handle) {
             Some(entry) => entry,
             None => {
                 s.stale("field set", handle);
                 return -1;
             }
         };
-        if entry.plan.is_none() {
-            entry.plan = Some(Plan::compile(&entry.set));
-        }
-        let plan = match &entry.plan {
-            Some(p) => p,
-            None => return -1,
-        };
+        let set = &entry.set;
+        let plan = entry.plan.get_or_insert_with(|| Plan::compile(set));
         st.out.clear();
         match intersect_plan(&st.input, plan, &mut st.scratch, &mut st.out) {
             Ok(true) => 1,
@@ -332,44 +349,24 @@ pub extern "C" fn ov_print(handle: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn ov_set_bytes(handle: u32) -> usize {
     with(|s| {
-        s.set(handle)
-            .map_or(0, |set| set.heap_bytes() + std::mem::size_of::<FieldSet>())
+        s.sets.get(handle).map_or(0, |e| {
+            std::mem::size_of::<SetEntry>()
+                + e.set.heap_bytes()
+                + e.plan.as_ref().map_or(0, Plan::heap_bytes)
+        })
     })
 }
 
 /// Creates a sieve; returns its handle.
 #[no_mangle]
 pub extern "C" fn ov_sieve_new() -> u32 {
-    with(|s| {
-        let slot = Some(Box::new(Sieve::new()));
-        let i = match s.free_sieves.pop() {
-            Some(i) => {
-                s.sieves[i] = slot;
-                i
-            }
-            None => {
-                s.sieves.push(slot);
-                s.sieves.len() - 1
-            }
-        };
-        (i + 1) as u32
-    })
+    with(|s| s.sieves.insert(Sieve::new()))
 }
 
 /// Frees a sieve. Freeing a handle that is not live does nothing.
 #[no_mangle]
 pub extern "C" fn ov_sieve_free(handle: u32) {
-    with(|s| {
-        let i = match (handle as usize).checked_sub(1) {
-            Some(i) => i,
-            None => return,
-        };
-        if let Some(slot) = s.sieves.get_mut(i) {
-            if slot.take().is_some() {
-                s.free_sieves.push(i);
-            }
-        }
-    })
+    with(|s| s.sieves.remove(handle))
 }
 
 /// Adds a copy of set `set` to sieve `sieve`. Returns the entry id (≥ 1), or
@@ -378,15 +375,7 @@ pub extern "C" fn ov_sieve_free(handle: u32) {
 pub extern "C" fn ov_sieve_add(sieve: u32, set: u32) -> u32 {
     with(|s| {
         let st = &mut *s;
-        let entry = (set as usize)
-            .checked_sub(1)
-            .and_then(|i| st.sets.get(i))
-            .and_then(|e| e.as_deref());
-        let sv = (sieve as usize)
-            .checked_sub(1)
-            .and_then(|i| st.sieves.get_mut(i))
-            .and_then(|x| x.as_deref_mut());
-        let result = match (entry, sv) {
+        let result = match (st.sets.get(set), st.sieves.get_mut(sieve)) {
             (None, _) => {
                 s.stale("field set", set);
                 return 0;
@@ -411,7 +400,7 @@ pub extern "C" fn ov_sieve_add(sieve: u32, set: u32) -> u32 {
 /// not, -1 if the sieve is not live.
 #[no_mangle]
 pub extern "C" fn ov_sieve_remove(sieve: u32, id: u32) -> i32 {
-    with(|s| match s.sieve(sieve) {
+    with(|s| match s.sieves.get_mut(sieve) {
         Some(sv) => sv.remove(id) as i32,
         None => {
             s.stale("sieve", sieve);
@@ -423,7 +412,7 @@ pub extern "C" fn ov_sieve_remove(sieve: u32, id: u32) -> i32 {
 /// Approximate heap bytes held by sieve `sieve` (0 if not live).
 #[no_mangle]
 pub extern "C" fn ov_sieve_bytes(sieve: u32) -> usize {
-    with(|s| s.sieve(sieve).map_or(0, |sv| sv.heap_bytes()))
+    with(|s| s.sieves.get(sieve).map_or(0, Sieve::heap_bytes))
 }
 
 /// Filters the delta JSON in the input buffer (`len` bytes) through sieve
@@ -436,8 +425,7 @@ pub extern "C" fn ov_sieve_filter(sieve: u32, len: usize) -> i32 {
     with(|s| {
         unsafe { s.input.set_len(len.min(s.input.capacity())) };
         let st = &mut *s;
-        let i = (sieve as usize).wrapping_sub(1);
-        let sv = match st.sieves.get_mut(i).and_then(|x| x.as_deref_mut()) {
+        let sv = match st.sieves.get_mut(sieve) {
             Some(sv) => sv,
             None => {
                 s.stale("sieve", sieve);
