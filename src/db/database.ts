@@ -1,0 +1,57 @@
+/**
+ * The one small database interface Overlap uses, with two adapters:
+ * PGlite in-process (`pglite.ts`) and postgres.js (`postgres.ts`).
+ *
+ * Queries use PostgreSQL's `$1, $2, …` placeholders on both adapters. Rows come
+ * back as plain objects keyed by column name. `bigint` columns are returned as
+ * JS numbers by both adapters (sequence numbers stay far below 2^53), so code
+ * above this layer never sees a driver-specific type.
+ *
+ * @module
+ */
+
+/** One result row. */
+export type Row = Record<string, unknown>;
+
+/** Something that runs SQL: the database itself, or an open transaction. */
+export interface Queryable {
+  /**
+   * Runs one statement with `$n` parameters and returns its rows.
+   *
+   * @example
+   * ```ts ignore
+   * const rows = await db.query<{ n: number }>("select $1::int as n", [1]);
+   * ```
+   */
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** Stops a listener; resolves once the LISTEN is gone. */
+export type Unlisten = () => Promise<void>;
+
+/** Callbacks of a LISTEN. */
+export interface ListenHandlers {
+  /** Called with each notification's payload, in the order the server sent them. */
+  onNotify(payload: string): void;
+  /**
+   * Called after the listening connection was lost and LISTEN is active again.
+   * Notifications sent while it was down are gone, so the caller must catch up
+   * from its durable source (the event log).
+   */
+  onReconnect?(): void;
+}
+
+/** A database: the PGlite or postgres.js adapter. */
+export interface Database extends Queryable {
+  /** Which adapter this is. */
+  readonly kind: "pglite" | "postgres";
+  /**
+   * Runs `fn` in one transaction: committed when `fn` resolves, rolled back
+   * when it throws (the error is rethrown).
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribes to `NOTIFY` on `channel`. */
+  listen(channel: string, handlers: ListenHandlers): Promise<Unlisten>;
+  /** Closes every connection; later calls fail. */
+  close(): Promise<void>;
+}
