@@ -18,25 +18,30 @@ const LIMITS: GraphqlWsRouteOptions["limits"] = {
  * pushes 100 KB at once (a slow consumer), anything else runs until
  * disposed. Every close is reported, so tests can wait for the server side.
  */
-function fakeHooks(closes: PromiseWithResolvers<void>[]): SessionHooks {
+function fakeHooks(
+  closes: PromiseWithResolvers<void>[],
+  disposed: (id: string) => void = () => {},
+): SessionHooks {
   return {
     onConnect(payload) {
       if (payload?.token === "bad") return { ok: false, code: 4403, reason: "Forbidden" };
       return { ok: true, ackPayload: { hello: "there" } };
     },
-    onSubscribe(_id, payload, sink) {
+    onSubscribe(id, payload, sink) {
       if (payload.query.includes("count")) {
         queueMicrotask(() => {
           for (let n = 1; n <= 3; n++) sink.next(JSON.stringify({ data: { count: n } }));
           sink.complete();
         });
+      } else if (payload.query.includes("tick")) {
+        queueMicrotask(() => sink.next('{"data":{"tick":1}}'));
       } else if (payload.query.includes("flood")) {
         const big = JSON.stringify({ data: { text: "x".repeat(1000) } });
         queueMicrotask(() => {
           for (let n = 0; n < 100; n++) sink.next(big);
         });
       }
-      return { dispose() {} };
+      return { dispose: () => disposed(id) };
     },
     onClose() {
       closes.shift()?.resolve();
@@ -48,10 +53,15 @@ function fakeHooks(closes: PromiseWithResolvers<void>[]): SessionHooks {
 function serve(limits = LIMITS) {
   const connections = new ConnectionRegistry();
   const serverCloses: PromiseWithResolvers<void>[] = [];
+  const disposals: PromiseWithResolvers<string>[] = [];
   const app = new Hono();
   app.get(
     "/graphql",
-    graphqlWsRoute(() => fakeHooks(serverCloses), { limits, log: silentLogger, connections }),
+    graphqlWsRoute(() => fakeHooks(serverCloses, (id) => disposals.shift()?.resolve(id)), {
+      limits,
+      log: silentLogger,
+      connections,
+    }),
     (c) => c.text("GraphQL over HTTP"),
   );
   app.get("/status", (c) => c.json(connections.status()));
@@ -66,6 +76,12 @@ function serve(limits = LIMITS) {
       const closed = Promise.withResolvers<void>();
       serverCloses.push(closed);
       return closed.promise;
+    },
+    /** Resolves with the id of the next subscription the server disposes. */
+    disposed(): Promise<string> {
+      const disposed = Promise.withResolvers<string>();
+      disposals.push(disposed);
+      return disposed.promise;
     },
     close: () => server.shutdown(),
   };
@@ -134,6 +150,31 @@ Deno.test("interop: the graphql-ws client connects, subscribes, gets every next 
     assert(status.bytesSent > 0);
   } finally {
     await client.dispose();
+    await server.close();
+  }
+});
+
+Deno.test("interop: unsubscribing in the graphql-ws client completes the subscription on the server", async () => {
+  const server = serve();
+  const serverClosed = server.serverClosed();
+  const client = createClient({ url: server.url, webSocketImpl: WebSocket, retryAttempts: 0 });
+  try {
+    const disposed = server.disposed();
+    const first = Promise.withResolvers<unknown>();
+    const unsubscribe = client.subscribe({ query: "subscription { tick }" }, {
+      next: first.resolve,
+      error: first.reject,
+      complete() {},
+    });
+    assertEquals(await first.promise, { data: { tick: 1 } });
+    assertEquals(server.connections.status().subscriptions, 1);
+    unsubscribe(); // sends complete
+    const id = await disposed;
+    assert(id.length > 0, "the client's own operation id");
+    assertEquals(server.connections.status().subscriptions, 0);
+  } finally {
+    await client.dispose();
+    await serverClosed;
     await server.close();
   }
 });
