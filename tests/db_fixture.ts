@@ -102,6 +102,46 @@ async function openFresh(
 }
 
 /**
+ * Empties the five tables and the event log and resets the retention floor,
+ * without events (TRUNCATE fires no row triggers). Seqs keep counting.
+ *
+ * @example
+ * ```ts ignore
+ * await reset(db);
+ * ```
+ */
+export async function reset(db: Database): Promise<void> {
+  await db.query(
+    "truncate workflows, task_proxies, family_proxies, jobs, edges, overlap_event_log",
+  );
+  await db.query("update overlap_event_meta set floor = 0");
+}
+
+/**
+ * Polls `check` until it returns true, failing with `what` after `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { waitFor } from "./db_fixture.ts";
+ * let n = 0;
+ * await waitFor("n to reach 3", () => ++n >= 3);
+ * ```
+ */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
  * `url` with its database name replaced by `name`.
  *
  * @example
