@@ -45,7 +45,7 @@ const FORBIDDEN = /[\s\p{Cc}]/u;
  */
 export function parseId(id: string): IdParts | string {
   if (id.length > MAX_ID_LENGTH) {
-    return `expected an id of at most ${MAX_ID_LENGTH} characters, got ${id.length}`;
+    return `expected an id of at most ${MAX_ID_LENGTH} characters (this one has ${id.length})`;
   }
   if (FORBIDDEN.test(id)) return "expected an id without whitespace or control characters";
   const cut = id.indexOf("//");
