@@ -1,14 +1,17 @@
 /**
  * Overlap's entry point: `deno task start`.
  *
- * Reads the configuration from the environment and serves the HTTP app.
- * A configuration mistake stops the start with one line naming the
- * variable, and exit code 2.
+ * Reads the configuration from the environment and starts the server:
+ * embedded PGlite under `OVERLAP_DATA_DIR` unless `DATABASE_URL` is set. A
+ * configuration mistake stops the start with one line naming the variable,
+ * and exit code 2. SIGINT/SIGTERM stop it cleanly.
  *
  * @module
  */
-import { createApp } from "./src/app.ts";
 import { type Config, loadConfig } from "./src/config.ts";
+import { createLogger } from "./src/log.ts";
+import { startServer } from "./src/server.ts";
+import { standardExtensions } from "./src/extensions.ts";
 
 function configOrExit(): Config {
   try {
@@ -22,12 +25,20 @@ function configOrExit(): Config {
 
 if (import.meta.main) {
   const config = configOrExit();
-  const app = createApp();
-  Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen({ hostname, port }) {
-      console.log(`[overlap] listening on http://${hostname}:${port} (GET /healthz)`);
-    },
-  }, app.fetch);
+  const log = createLogger("overlap", config.logLevel);
+  let server;
+  try {
+    server = await startServer(config, { log, ...standardExtensions(config) });
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    console.error(`[overlap] cannot start: ${error.message}`);
+    Deno.exit(2);
+  }
+  const running = server;
+  const stop = () => {
+    log.info("signal received, stopping");
+    running.close().then(() => Deno.exit(0));
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
 }

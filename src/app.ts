@@ -1,9 +1,33 @@
 /**
- * The HTTP application: a Hono app, independent of how it is served.
+ * The HTTP application: a Hono app over the server's services, independent
+ * of how it is served.
+ *
+ * Routes:
+ * - `GET /healthz`: liveness, no auth.
+ * - `GET /status`: connections, cohorts, last seq, deltas/s, cache pools.
+ * - `POST /api/deltas`: a scheduler's delta (write scope).
+ * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
+ * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
+ *   path serves subscriptions (`graphql-transport-ws`).
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { originAllowed } from "./auth/origin.ts";
+import { type Access, bearerToken, type Principal } from "./auth/tokens.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/database.ts";
+import type { Hub } from "./fanout/hub.ts";
+import { type DocumentCache } from "./graphql/documents.ts";
+import { requestFromSearch, runHttpGraphql } from "./graphql/http.ts";
+import { createSessionHooks } from "./graphql/session.ts";
+import type { GraphQLSchema } from "graphql";
+import { applyDelta } from "./ingest/apply_delta.ts";
+import { validateDelta, type ValidDelta } from "./ingest/validate_delta.ts";
+import type { Logger } from "./log.ts";
+import type { Store } from "./store/store.ts";
+import { type ConnectionRegistry, graphqlWsRoute } from "./ws/hono_adapter.ts";
 
 /** What `GET /healthz` answers. */
 export interface Health {
@@ -11,33 +35,235 @@ export interface Health {
   readonly status: "ok";
 }
 
+/** A handler for one more JSON POST route under `/api` (heartbeats). */
+export type ApiHandler = (body: unknown, principal: Principal) => Promise<Record<string, unknown>>;
+
+/** Everything the routes use. */
+export interface Services {
+  /** Configuration (limits, origins). */
+  readonly config: Config;
+  /** Logger. */
+  readonly log: Logger;
+  /** The database. */
+  readonly db: Database;
+  /** The in-memory mirror. */
+  readonly store: Store;
+  /** The fan-out hub. */
+  readonly hub: Hub;
+  /** Token policy. */
+  readonly access: Access;
+  /** Executable schema. */
+  readonly schema: GraphQLSchema;
+  /** Parsed and validated documents. */
+  readonly documents: DocumentCache;
+  /** Open WebSocket connections. */
+  readonly connections: ConnectionRegistry;
+  /** Extra figures merged into `GET /status` (event feed, rates, cache pools). */
+  readonly status: () => Record<string, unknown>;
+  /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
+  readonly heartbeats?: ApiHandler;
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  /** What was wrong, and what was expected. */
+  readonly error: string;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: 400 | 401 | 403 | 413 | 415, message: string) {
+    super(message);
+  }
+}
+
+/** Workflow ids a valid delta writes to. */
+export function workflowsWritten(delta: ValidDelta): Set<string> {
+  const ids = new Set<string>();
+  for (const list of Object.values(delta.upserts)) {
+    for (const element of list) ids.add(element.workflowId);
+  }
+  for (const id of delta.pruned.workflows) ids.add(id);
+  for (const [kind, list] of Object.entries(delta.pruned)) {
+    if (kind === "workflows") continue;
+    for (const id of list) ids.add(id.slice(0, id.indexOf("//") >>> 0));
+  }
+  return ids;
+}
+
 /**
- * Creates the HTTP application. Routes: `GET /healthz`.
+ * Creates the HTTP application over `services`.
  *
- * Errors from any route go through one handler that logs them and answers a
- * JSON body, so no stack trace or internal detail reaches a client.
+ * Every error goes through one handler: client errors answer their status
+ * and a message saying what was wrong; anything else is logged and answers
+ * 500 without internal detail.
  *
  * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { createApp } from "./app.ts";
- * const app = createApp();
- * const res = await app.request("/healthz");
- * assert(res.status === 200);
+ * ```ts ignore
+ * const app = createApp(services);
+ * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, app.fetch);
  * ```
  */
-export function createApp(): Hono {
+export function createApp(services: Services): Hono {
+  const { config, log, access } = services;
   const app = new Hono();
+
   app.get("/healthz", function healthz(c) {
     const body: Health = { status: "ok" };
     return c.json(body);
   });
+
+  // Browsers attach Origin; a page on another site must not drive a user's
+  // browser against Overlap (CSRF on /api, hijacking on the WebSocket).
+  app.use("*", async function checkOrigin(c, next) {
+    if (!originAllowed(c.req.header("origin"), c.req.header("host"), config.allowedOrigins)) {
+      log.warn("request refused: origin not allowed", {
+        origin: c.req.header("origin"),
+        path: c.req.path,
+      });
+      throw new HttpError(
+        403,
+        `origin ${c.req.header("origin")} is not allowed; see OVERLAP_ALLOWED_ORIGINS`,
+      );
+    }
+    await next();
+  });
+
+  async function principalOf(c: Context): Promise<Principal> {
+    const auth = await access.authenticate(bearerToken(c.req.header("authorization")));
+    if (!auth.ok) {
+      throw new HttpError(401, `unauthorized (${auth.reason}): send Authorization: Bearer <token>`);
+    }
+    return auth.principal;
+  }
+
+  const limitBody = bodyLimit({
+    maxSize: config.limits.maxBodyBytes,
+    onError: () => {
+      throw new HttpError(
+        413,
+        `request body is over the limit of ${config.limits.maxBodyBytes} bytes`,
+      );
+    },
+  });
+
+  async function jsonBody(c: Context): Promise<unknown> {
+    const type = c.req.header("content-type") ?? "";
+    if (!type.startsWith("application/json")) {
+      throw new HttpError(
+        415,
+        `expected Content-Type: application/json, got ${JSON.stringify(type)}`,
+      );
+    }
+    try {
+      return await c.req.json();
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+
+  app.get("/status", async function status(c) {
+    await principalOf(c);
+    return c.json({
+      seq: services.store.seq,
+      store: services.store.counts(),
+      ...services.connections.status(),
+      hub: services.hub.status(),
+      documents: services.documents.stats(),
+      ...services.status(),
+    });
+  });
+
+  app.post("/api/deltas", limitBody, async function postDelta(c) {
+    const principal = await principalOf(c);
+    if (!principal.canWrite) throw new HttpError(403, `token ${principal.name} has no write scope`);
+    const body = await jsonBody(c);
+    let delta: ValidDelta;
+    try {
+      delta = validateDelta(body);
+    } catch (error) {
+      if (error instanceof TypeError || error instanceof RangeError) {
+        log.info("delta refused", { token: principal.name, reason: error.message });
+        throw new HttpError(400, error.message);
+      }
+      throw error;
+    }
+    for (const workflowId of workflowsWritten(delta)) {
+      if (!principal.write(workflowId)) {
+        throw new HttpError(403, `token ${principal.name} may not write workflow ${workflowId}`);
+      }
+    }
+    const started = performance.now();
+    const result = await applyDelta(services.db, delta);
+    log.debug("delta applied", {
+      seq: result.seq,
+      elements: delta.elements,
+      ms: Math.round(performance.now() - started),
+    });
+    return c.json(result);
+  });
+
+  const heartbeats = services.heartbeats;
+  if (heartbeats) {
+    app.post("/api/heartbeats", limitBody, async function postHeartbeats(c) {
+      const principal = await principalOf(c);
+      if (!principal.canWrite) {
+        throw new HttpError(403, `token ${principal.name} has no write scope`);
+      }
+      const body = await jsonBody(c);
+      try {
+        return c.json(await heartbeats(body, principal));
+      } catch (error) {
+        if (error instanceof TypeError || error instanceof RangeError) {
+          throw new HttpError(400, error.message);
+        }
+        throw error;
+      }
+    });
+  }
+
+  const ws = graphqlWsRoute(
+    (c) =>
+      createSessionHooks(services, {
+        authorization: c.req.header("authorization"),
+        remote: c.req.header("x-forwarded-for") ?? "socket",
+      }),
+    { limits: config.limits, log: log.child("ws"), connections: services.connections },
+  );
+
+  app.get("/graphql", ws, async function getGraphql(c) {
+    const principal = await principalOf(c);
+    let request;
+    try {
+      request = requestFromSearch(new URL(c.req.url).searchParams);
+    } catch (error) {
+      throw new HttpError(400, (error as Error).message);
+    }
+    const { status, body } = await runHttpGraphql(services, principal, request);
+    return c.json(body, status);
+  });
+
+  app.post("/graphql", limitBody, async function postGraphql(c) {
+    const principal = await principalOf(c);
+    const body = await jsonBody(c);
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw new HttpError(400, "body must be a JSON object { query, variables?, operationName? }");
+    }
+    const { status, body: result } = await runHttpGraphql(services, principal, body as never);
+    return c.json(result, status);
+  });
+
   app.notFound(function notFound(c) {
-    return c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404);
+    return c.json({ error: `no route for ${c.req.method} ${c.req.path}` } satisfies ErrorBody, 404);
   });
+
   app.onError(function onError(err, c) {
-    console.error(`[http] ${c.req.method} ${c.req.path} failed:`, err);
-    return c.json({ error: "internal error" }, 500);
+    if (err instanceof HttpError) {
+      return c.json({ error: err.message } satisfies ErrorBody, err.status);
+    }
+    log.error("request failed", { method: c.req.method, path: c.req.path, error: err });
+    return c.json({ error: "internal error" } satisfies ErrorBody, 500);
   });
+
   return app;
 }

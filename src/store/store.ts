@@ -69,15 +69,15 @@ export interface StoreSnapshot {
   /** The last event seq the rows include. */
   readonly seq: number;
   /** Workflow rows (`id` plus scalar fields). */
-  readonly workflows: readonly Record<string, unknown>[];
+  readonly workflows: readonly object[];
   /** Task rows: `id`, `workflowId`, fields; `firstParent` as an id or null. */
-  readonly taskProxies: readonly Record<string, unknown>[];
+  readonly taskProxies: readonly object[];
   /** Family rows, like tasks. */
-  readonly familyProxies: readonly Record<string, unknown>[];
+  readonly familyProxies: readonly object[];
   /** Job rows: `id`, `workflowId`, optional `taskId`, fields. */
-  readonly jobs: readonly Record<string, unknown>[];
+  readonly jobs: readonly object[];
   /** Edge rows. */
-  readonly edges: readonly Record<string, unknown>[];
+  readonly edges: readonly object[];
 }
 
 const KINDS: readonly ElementKind[] = ["taskProxies", "familyProxies", "jobs", "edges"];
@@ -175,9 +175,11 @@ export class Store {
     this.#workflows.clear();
     this.#jobsByTask.clear();
     this.#childTasks.clear();
-    for (const row of snapshot.workflows) this.#upsertWorkflow(String(row.id), row);
+    for (const row of snapshot.workflows as Record<string, unknown>[]) {
+      this.#upsertWorkflow(String(row.id), row);
+    }
     for (const kind of KINDS) {
-      for (const row of snapshot[kind]) {
+      for (const row of snapshot[kind] as Record<string, unknown>[]) {
         const id = String(row.id);
         this.#upsertElement(kind, String(row.workflowId ?? workflowOf(id)), id, row);
       }

@@ -562,6 +562,32 @@ export class GraphqlWsConnection {
     this.#close(CloseCode.InternalServerError, INTERNAL_ERROR_REASON);
   }
 
+  /**
+   * Closes the connection from the server side (shutdown): the socket gets
+   * `code` and every subscription is disposed. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { GraphqlWsConnection } from "./connection.ts";
+   * const codes: number[] = [];
+   * const connection = new GraphqlWsConnection({
+   *   transport: { send() {}, close: (code) => void codes.push(code), bufferedAmount: () => 0 },
+   *   hooks: { onConnect: () => ({ ok: true }), onSubscribe: () => ({ dispose() {} }) },
+   *   limits: { maxSubscriptions: 1, maxMessageBytes: 1024, sendBufferBytes: 1024, initTimeoutMs: 1000 },
+   *   setTimer: () => 0,
+   *   clearTimer: () => {},
+   * });
+   * connection.opened();
+   * connection.close(1001, "server shutting down");
+   * connection.close(1001, "again");
+   * assert.deepEqual(codes, [1001]);
+   * ```
+   */
+  close(code: number, reason: string): void {
+    this.#close(code, reason);
+  }
+
   /** Server-initiated close: stop sending, tell the socket, end everything. */
   #close(code: number, reason: string): void {
     if (this.#closing) return;

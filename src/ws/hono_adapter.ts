@@ -116,6 +116,20 @@ export class ConnectionRegistry {
   }
 
   /**
+   * Closes every open connection with `code` (1001 when the server stops).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ConnectionRegistry } from "./hono_adapter.ts";
+   * new ConnectionRegistry().closeAll(1001, "server shutting down");
+   * ```
+   */
+  closeAll(code: number, reason: string): void {
+    for (const connection of [...this.#open]) connection.close(code, reason);
+  }
+
+  /**
    * Counts a connection refused for being over `maxConnections`.
    *
    * @example
