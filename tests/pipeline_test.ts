@@ -39,7 +39,11 @@ function subscribe(
   return stream;
 }
 
-function client(url: string, params: Record<string, unknown> = {}, onClosed?: (code: number) => void): Client {
+function client(
+  url: string,
+  params: Record<string, unknown> = {},
+  onClosed?: (code: number) => void,
+): Client {
   return createClient({
     url,
     webSocketImpl: WebSocket,
@@ -79,22 +83,37 @@ for (const serverCase of serverCases()) {
       assertEquals(view1.items[0].extensions, { seq: setup.body.seq as number, snapshot: true });
       assertEquals(view1.items[0].data, {
         workflows: [{
-          taskProxies: [{ name: "foo", status: "waiting", firstParent: { id: "~user/flow//1/FAM" } }],
+          taskProxies: [{
+            name: "foo",
+            status: "waiting",
+            firstParent: { id: "~user/flow//1/FAM" },
+          }],
           familyProxies: [{ id: "~user/flow//1/FAM", name: "FAM", firstParent: null }],
         }],
       });
       // Another workflow, and fields neither view selects: nothing is sent.
-      assertEquals((await test.post("/api/deltas", { workflows: [{ id: "~other/flow", status: "running" }] })).status, 200);
+      assertEquals(
+        (await test.post("/api/deltas", { workflows: [{ id: "~other/flow", status: "running" }] }))
+          .status,
+        200,
+      );
       assertEquals(
         (await test.post("/api/deltas", {
-          workflows: [{ id: "~user/flow", host: "hpc1", jobs: [{ id: "~user/flow//1/foo/01", platform: "slurm" }] }],
+          workflows: [{
+            id: "~user/flow",
+            host: "hpc1",
+            jobs: [{ id: "~user/flow//1/foo/01", platform: "slurm" }],
+          }],
         })).status,
         200,
       );
       const seed = await test.post("/api/deltas", JSON.parse(SEED_DELTA));
       assertEquals(seed.status, 200);
       await waitFor(() => view1.items.length >= 2 && view2.items.length >= 2, "the seed overlap");
-      const expected = { data: JSON.parse(SEED_EXPECTED), extensions: { seq: seed.body.seq, pruned: [] } };
+      const expected = {
+        data: JSON.parse(SEED_EXPECTED),
+        extensions: { seq: seed.body.seq, pruned: [] },
+      };
       assertEquals(view1.items[1], expected);
       assertEquals(view2.items[1], expected);
       // A marker proves nothing else was queued behind the seed overlap.
@@ -114,14 +133,24 @@ for (const serverCase of serverCases()) {
       await test.post("/api/deltas", SETUP);
       await test.server.feed.catchUp();
       const ok = await test.post("/graphql", {
-        query: "query ($id: ID!) { workflow(id: $id) { status familyProxies { childTasks { id } } } }",
+        query:
+          "query ($id: ID!) { workflow(id: $id) { status familyProxies { childTasks { id } } } }",
         variables: { id: "~user/flow" },
       });
       assertEquals(ok, {
         status: 200,
-        body: { data: { workflow: { status: "running", familyProxies: [{ childTasks: [{ id: "~user/flow//1/foo" }] }] } } },
+        body: {
+          data: {
+            workflow: {
+              status: "running",
+              familyProxies: [{ childTasks: [{ id: "~user/flow//1/foo" }] }],
+            },
+          },
+        },
       });
-      const get = await fetch(`${test.server.url}/graphql?query=${encodeURIComponent("{ workflows { id } }")}`);
+      const get = await fetch(
+        `${test.server.url}/graphql?query=${encodeURIComponent("{ workflows { id } }")}`,
+      );
       assertEquals(await get.json(), { data: { workflows: [{ id: "~user/flow" }] } });
       const bad = await test.post("/graphql", { query: "{ workflows { nope } }" });
       assertEquals(bad.status, 400);
@@ -138,10 +167,16 @@ for (const serverCase of serverCases()) {
     const test = await serverCase.start();
     try {
       const bad = await test.post("/api/deltas", {
-        workflows: [{ id: "~user/flow", taskProxies: [{ id: "~user/flow//1/a" }, { id: "~user/flow//1/b", isHeld: "yes" }] }],
+        workflows: [{
+          id: "~user/flow",
+          taskProxies: [{ id: "~user/flow//1/a" }, { id: "~user/flow//1/b", isHeld: "yes" }],
+        }],
       });
       assertEquals(bad.status, 400);
-      assert(String(bad.body.error).includes("workflows[0].taskProxies[1].isHeld"), String(bad.body.error));
+      assert(
+        String(bad.body.error).includes("workflows[0].taskProxies[1].isHeld"),
+        String(bad.body.error),
+      );
       const raw = await fetch(`${test.server.url}/api/deltas`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -177,7 +212,9 @@ for (const serverCase of serverCases()) {
       assertEquals(lastSeq, before.body.seq);
       const missed: number[] = [];
       for (const value of ["running", "succeeded"]) {
-        missed.push((await test.post("/api/deltas", status("~user/flow//1/foo", value))).body.seq as number);
+        missed.push(
+          (await test.post("/api/deltas", status("~user/flow//1/foo", value))).body.seq as number,
+        );
       }
       await test.post("/api/deltas", { workflows: [{ id: "~user/flow", host: "elsewhere" }] });
       await test.server.feed.catchUp();
@@ -186,7 +223,10 @@ for (const serverCase of serverCases()) {
       await waitFor(() => resumed.items.length === 2, "the missed deltas");
       assertEquals(resumed.seqs, missed);
       assertEquals(
-        resumed.items.map((item) => (item.data as { workflows: [{ taskProxies: [{ status: string }] }] }).workflows[0].taskProxies[0].status),
+        resumed.items.map((item) =>
+          (item.data as { workflows: [{ taskProxies: [{ status: string }] }] }).workflows[0]
+            .taskProxies[0].status
+        ),
         ["running", "succeeded"],
       );
       // Resuming from a seq this server never had gives a snapshot marked resync.
@@ -221,7 +261,11 @@ for (const serverCase of serverCases()) {
       await waitFor(() => closes.length === 1, "the 4401 close");
       assertEquals(closes, [4401]);
       assert(a.errors !== undefined);
-      const writer = client(test.wsUrl, { token: "sched-token-0123456789" }, (code) => closes.push(code));
+      const writer = client(
+        test.wsUrl,
+        { token: "sched-token-0123456789" },
+        (code) => closes.push(code),
+      );
       subscribe(writer, "subscription { workflows { id } }");
       await waitFor(() => closes.length === 2, "the 4403 close");
       assertEquals(closes[1], 4403);
@@ -229,7 +273,11 @@ for (const serverCase of serverCases()) {
       const stream = subscribe(reader, "subscription @deltas { workflows { id status } }");
       await waitFor(() => stream.items.length === 1, "alice's snapshot");
       assertEquals(stream.items[0].data, { workflows: [{ id: "~alice/flow", status: "running" }] });
-      await test.post("/api/deltas", { workflows: [{ id: "~user/flow", status: "held" }] }, "sched-token-0123456789");
+      await test.post(
+        "/api/deltas",
+        { workflows: [{ id: "~user/flow", status: "held" }] },
+        "sched-token-0123456789",
+      );
       const mine = await test.post(
         "/api/deltas",
         { workflows: [{ id: "~alice/flow", status: "held" }] },
