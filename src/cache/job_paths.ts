@@ -1,0 +1,116 @@
+/**
+ * File layout conventions that tie ids to paths, without the database:
+ *
+ * - job log: job `~owner/flow//<cycle>/<task>/<NN>` →
+ *   `<logRoot>/<owner>/<flow>/log/job/<cycle>/<task>/<NN>/job.out` (stdout) or `job.err` (stderr);
+ * - artifacts: `<artifactRoot>/<owner>/<flow>/<cycle>/<task>/<NN>/<artifact name>`.
+ *
+ * Every segment is checked so that an id can never name a path outside its
+ * root (`..`, `.`, empty segments, NUL, backslashes are refused).
+ *
+ * @module
+ */
+
+/** A workflow id split into path segments. */
+export interface WorkflowParts {
+  readonly owner: string;
+  /** The flow name; may hold single `/`s. */
+  readonly flow: string;
+}
+
+/** A job id split into path segments. */
+export interface JobParts extends WorkflowParts {
+  readonly cycle: string;
+  readonly task: string;
+  /** Submit number as written in the id (2+ digits). */
+  readonly submit: string;
+}
+
+function safeSegment(segment: string): boolean {
+  return segment !== "" && segment !== "." && segment !== ".." &&
+    !/[\s\\\0]/.test(segment) && !segment.includes("/");
+}
+
+/**
+ * Splits `~owner/flow` into segments, or returns `null` when it is not a safe workflow id.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseWorkflowId } from "./job_paths.ts";
+ * assert.deepEqual(parseWorkflowId("~u/a/b"), { owner: "u", flow: "a/b" });
+ * assert(parseWorkflowId("~u/../x") === null && parseWorkflowId("u/f") === null);
+ * ```
+ */
+export function parseWorkflowId(id: string): WorkflowParts | null {
+  if (!id.startsWith("~") || id.length > 512 || id.includes("//")) return null;
+  const segments = id.slice(1).split("/");
+  if (segments.length < 2 || !segments.every(safeSegment)) return null;
+  return { owner: segments[0], flow: segments.slice(1).join("/") };
+}
+
+/**
+ * Splits a job id, or returns `null` when it is not a safe job id.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseJobId } from "./job_paths.ts";
+ * const job = parseJobId("~u/flow//1/foo/01");
+ * assert(job !== null && job.cycle === "1" && job.task === "foo" && job.submit === "01");
+ * assert(parseJobId("~u/flow//1/../01") === null && parseJobId("~u/flow//1/foo/1") === null);
+ * ```
+ */
+export function parseJobId(id: string): JobParts | null {
+  const cut = id.indexOf("//");
+  if (cut === -1) return null;
+  const workflow = parseWorkflowId(id.slice(0, cut));
+  const rest = id.slice(cut + 2).split("/");
+  if (workflow === null || rest.length !== 3 || !rest.every(safeSegment)) return null;
+  if (!/^\d{2,}$/.test(rest[2])) return null;
+  return { ...workflow, cycle: rest[0], task: rest[1], submit: rest[2] };
+}
+
+/**
+ * Path of a job's log under `root` (`stdout` → `job.out`, `stderr` → `job.err`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logFilePath, parseJobId } from "./job_paths.ts";
+ * const job = parseJobId("~u/flow//1/foo/01")!;
+ * assert(logFilePath("/logs", job, "stderr") === "/logs/u/flow/log/job/1/foo/01/job.err");
+ * ```
+ */
+export function logFilePath(root: string, job: JobParts, stream: "stdout" | "stderr"): string {
+  const file = stream === "stdout" ? "job.out" : "job.err";
+  return `${root}/${job.owner}/${job.flow}/log/job/${job.cycle}/${job.task}/${job.submit}/${file}`;
+}
+
+/**
+ * Directory holding a workflow's artifacts under `root`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { workflowArtifactDir } from "./job_paths.ts";
+ * assert(workflowArtifactDir("/a", { owner: "u", flow: "f" }) === "/a/u/f");
+ * ```
+ */
+export function workflowArtifactDir(root: string, workflow: WorkflowParts): string {
+  return `${root}/${workflow.owner}/${workflow.flow}`;
+}
+
+/**
+ * Whether `name` can be an artifact file name (one safe path segment).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isArtifactName } from "./job_paths.ts";
+ * assert(isArtifactName("accuracy") && !isArtifactName("../x") && !isArtifactName("a/b"));
+ * ```
+ */
+export function isArtifactName(name: string): boolean {
+  return safeSegment(name) && name.length <= 255;
+}
