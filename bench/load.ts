@@ -9,7 +9,8 @@
  *
  * Reports p50/p99/max latency from the start of the POST to receipt of the
  * frame, frames/s, lost frames, and the server's RSS per connection
- * (VmRSS after subscribing minus before connecting, over N).
+ * (VmRSS after subscribing minus before connecting, over N; and the marginal
+ * cost: the growth from N/2 to N connections, over N/2).
  *
  *   deno task load [--clients 2000] [--cohorts 50] [--rate 50] [--seconds 30] [--touch 10]
  *
@@ -17,7 +18,9 @@
  */
 
 const args = new Map<string, number>();
-for (let i = 0; i < Deno.args.length; i += 2) args.set(Deno.args[i].replace(/^--/, ""), Number(Deno.args[i + 1]));
+for (let i = 0; i < Deno.args.length; i += 2) {
+  args.set(Deno.args[i].replace(/^--/, ""), Number(Deno.args[i + 1]));
+}
 const CLIENTS = args.get("clients") ?? 2000;
 const COHORTS = args.get("cohorts") ?? 50;
 const RATE = args.get("rate") ?? 50;
@@ -54,7 +57,12 @@ const env: Record<string, string> = {
   OVERLAP_MAX_CONNECTIONS: String(CLIENTS + 100),
 };
 const server = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", "--v8-flags=--max-old-space-size=4096", new URL("../main.ts", import.meta.url).pathname],
+  args: [
+    "run",
+    "-A",
+    "--v8-flags=--max-old-space-size=4096",
+    new URL("../main.ts", import.meta.url).pathname,
+  ],
   env,
   stdout: "inherit",
   stderr: "inherit",
@@ -95,9 +103,21 @@ try {
   let frames = 0;
   const sockets: WebSocket[] = [];
   let ready = 0;
-  const allReady = Promise.withResolvers<void>();
+  let allReady = Promise.withResolvers<void>();
+  let target = Math.floor(CLIENTS / 2);
   const opened = performance.now();
+  let rssHalf = 0;
   for (let i = 0; i < CLIENTS; i++) {
+    if (i === Math.floor(CLIENTS / 2)) {
+      // RSS at half the connections: the slope between half and all is the
+      // marginal cost of a connection, free of fixed costs such as V8's
+      // young generation growing to its working size under load.
+      await allReady.promise;
+      await new Promise((r) => setTimeout(r, 500));
+      rssHalf = rssKiB(server.pid);
+      allReady = Promise.withResolvers<void>();
+      target = CLIENTS;
+    }
     const cohort = i % COHORTS;
     const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, "graphql-transport-ws");
     sockets.push(socket);
@@ -124,7 +144,7 @@ try {
         got[i]++;
         frames++;
       } else if (text.includes('"snapshot":true')) {
-        if (++ready === CLIENTS) allReady.resolve();
+        if (++ready === target) allReady.resolve();
       }
     };
     socket.onerror = () => {};
@@ -145,7 +165,10 @@ try {
     for (let i = 0; i < CLIENTS; i++) if (touched.includes(i % COHORTS)) expected[i]++;
     sentAt[n] = performance.now();
     posts.push(post({
-      workflows: [{ id: FLOW, taskProxies: touched.map((k) => ({ id: task(k), status: `s${n}` })) }],
+      workflows: [{
+        id: FLOW,
+        taskProxies: touched.map((k) => ({ id: task(k), status: `s${n}` })),
+      }],
     }));
   }
   await Promise.all(posts);
@@ -157,7 +180,9 @@ try {
   const elapsedS = (postsDone - started) / 1000;
 
   const latencies: number[] = [];
-  for (let n = 0; n < total; n++) for (const at of received[n] ?? []) latencies.push(at - sentAt[n]);
+  for (let n = 0; n < total; n++) {
+    for (const at of received[n] ?? []) latencies.push(at - sentAt[n]);
+  }
   latencies.sort((a, b) => a - b);
   let lost = 0;
   for (let i = 0; i < CLIENTS; i++) lost += Math.max(0, expected[i] - got[i]);
@@ -177,8 +202,13 @@ try {
       p99: Number(percentile(latencies, 0.99).toFixed(2)),
       max: Number((latencies.at(-1) ?? NaN).toFixed(2)),
     },
-    serverRssKiB: { before: rssBefore, after: rssAfter },
-    rssPerConnectionKB: Number((((rssAfter - rssBefore) * 1024) / CLIENTS / 1000).toFixed(1)),
+    serverRssKiB: { before: rssBefore, half: rssHalf, after: rssAfter },
+    rssPerConnectionKB: {
+      average: Number((((rssAfter - rssBefore) * 1024) / CLIENTS / 1000).toFixed(1)),
+      marginal: Number(
+        (((rssAfter - rssHalf) * 1024) / (CLIENTS - Math.floor(CLIENTS / 2)) / 1000).toFixed(1),
+      ),
+    },
   };
   console.log(JSON.stringify(result, null, 2));
   for (const socket of sockets) socket.close();
