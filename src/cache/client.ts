@@ -56,6 +56,8 @@ export interface CacheClientOptions {
   readonly testActions?: boolean;
   /** A write to the server that does not drain in this time means it is wedged (default 10 s). */
   readonly writeTimeoutMs?: number;
+  /** Time `close()` waits for the server to exit before killing it, in ms (default 5000). */
+  readonly closeTimeoutMs?: number;
   /** V8 heap cap of a worker, in MiB (default 512). */
   readonly workerHeapMb?: number;
   /** Where the client logs. */

@@ -473,6 +473,19 @@ async function serve(config: ServerConfig): Promise<void> {
       case "request":
         if (message.action === "test:wedge") {
           // Test mode only: stop reading stdin so the client's writes back up.
+          // Once per pool root, so the restarted server serves the re-sent requests.
+          const marker = `${testDir}/wedged`;
+          try {
+            Deno.writeTextFileSync(marker, "", { createNew: true });
+          } catch {
+            send({
+              type: "error",
+              id: message.id,
+              code: "invalid",
+              message: "wedged once already",
+            });
+            break;
+          }
           log.warn("test:wedge: no longer reading stdin");
           setInterval(() => {}, 60_000);
           await new Promise(() => {});

@@ -7,17 +7,33 @@
  */
 import type { Action, ActionContext, ActionEntry } from "./action.ts";
 
+/** Waits until `<testDir>/<gate>` exists, when the payload names a gate (tests open it). */
+async function passGate(context: ActionContext): Promise<void> {
+  const gate = context.payload.gate;
+  if (typeof gate !== "string") return;
+  while (true) {
+    try {
+      await Deno.stat(`${context.settings.testDir}/${gate}`);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
 function entries(context: ActionContext, body: Uint8Array | string): ActionEntry[] {
   return context.keys.map((key) => ({ key, meta: { test: true }, body }));
 }
 
 /**
  * The test actions by name:
- * - `test:sleep {ms, forever}`: reports progress 0, then waits (forever: never finishes);
+ * - `test:sleep {ms, forever, gate}`: reports progress 0, waits for the gate file, then `ms`
+ *   (forever: never finishes);
  * - `test:throw`: throws;
  * - `test:crash {signal}`: exits 3 without a result, or kills itself with `signal`;
  * - `test:garbage`: writes a manifest that is not JSON and exits 0;
- * - `test:count {counter, bytes}`: appends a line to `<testDir>/<counter>`, returns `bytes` bytes;
+ * - `test:count {counter, bytes, gate}`: waits for the gate, appends a line to
+ *   `<testDir>/<counter>`, returns `bytes` bytes;
  * - `test:bytes {bytes}`: returns `bytes` bytes per key.
  *
  * @example
@@ -34,6 +50,7 @@ function entries(context: ActionContext, body: Uint8Array | string): ActionEntry
 export const TEST_ACTIONS: Record<string, Action> = {
   "test:sleep": async (context) => {
     context.progress(0, "started");
+    await passGate(context);
     const ms = Number(context.payload.ms ?? 0);
     await new Promise((resolve) => {
       if (context.payload.forever !== true) setTimeout(resolve, ms);
@@ -56,6 +73,8 @@ export const TEST_ACTIONS: Record<string, Action> = {
     Deno.exit(0);
   },
   "test:count": async (context) => {
+    context.progress(0, "started");
+    await passGate(context);
     const counter = String(context.payload.counter ?? "count");
     await Deno.writeTextFile(`${context.settings.testDir}/${counter}`, `${Deno.pid}\n`, {
       append: true,

@@ -1,0 +1,247 @@
+/**
+ * GraphQL fields backed by the cache pools, built with graphql-js type
+ * constructors so they can be merged into the main schema:
+ *
+ * - `Query.artifact(location: String!): Artifact`
+ * - `Query.dag(workflowId: ID!): DagLayout`
+ * - `Query.jobLog(jobId: ID!, stream: String = "stdout", tail: Int, page: Int, pageSize: Int): JobLog`
+ * - `Subscription.searchArtifacts(workflowId: ID!, name: String!, value: String!): SearchArtifactsEvent!`
+ *
+ * Cache errors surface as GraphQL field errors with the cache's message.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import {
+  GraphQLBoolean,
+  GraphQLFloat,
+  GraphQLID,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLString,
+} from "graphql";
+import type { GraphQLFieldConfigMap, GraphQLNullableType } from "graphql";
+import type { CachePools } from "./pools.ts";
+import type { Artifact } from "./artifact_cache.ts";
+
+/** The fields to merge into the schema's root types. */
+export interface CacheFields {
+  /** Fields of `Query`. */
+  readonly query: GraphQLFieldConfigMap<unknown, unknown>;
+  /** Fields of `Subscription`. */
+  readonly subscription: GraphQLFieldConfigMap<unknown, unknown>;
+}
+
+/** One event of a search subscription. */
+export interface SearchArtifactsEvent {
+  /** Fraction of candidate files compared (1 when done). */
+  readonly fraction: number;
+  readonly detail: string | null;
+  /** The last event: `jobIds` is set. */
+  readonly done: boolean;
+  readonly jobIds: readonly string[] | null;
+  readonly scanned: number | null;
+  readonly truncated: boolean | null;
+}
+
+const nonNull = <T extends GraphQLNullableType>(type: T) => new GraphQLNonNull(type);
+const listOf = <T extends GraphQLNullableType>(type: T) =>
+  new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(type)));
+
+const ArtifactType = new GraphQLObjectType<Artifact>({
+  name: "Artifact",
+  description: "An artifact's bytes, fetched through the artifacts cache pool.",
+  fields: {
+    location: { type: nonNull(GraphQLString) },
+    size: { type: GraphQLFloat, description: "Bytes, when known." },
+    tooLarge: {
+      type: nonNull(GraphQLBoolean),
+      description: "Over OVERLAP_ARTIFACT_MAX_BYTES: no content is returned.",
+    },
+    contentType: { type: GraphQLString },
+    text: {
+      type: GraphQLString,
+      description: "The content as UTF-8 text; null when it is not valid UTF-8.",
+      resolve: (artifact) => {
+        try {
+          return new TextDecoder("utf-8", { fatal: true }).decode(artifact.content);
+        } catch {
+          return null;
+        }
+      },
+    },
+    contentBase64: {
+      type: GraphQLString,
+      resolve: (artifact) => Buffer.from(artifact.content).toString("base64"),
+    },
+  },
+});
+
+const DagPointType = new GraphQLObjectType({
+  name: "DagPoint",
+  fields: { x: { type: nonNull(GraphQLFloat) }, y: { type: nonNull(GraphQLFloat) } },
+});
+
+const DagNodeType = new GraphQLObjectType({
+  name: "DagNode",
+  fields: {
+    id: { type: nonNull(GraphQLID) },
+    layer: { type: nonNull(GraphQLInt) },
+    order: { type: nonNull(GraphQLInt) },
+    x: { type: nonNull(GraphQLFloat) },
+    y: { type: nonNull(GraphQLFloat) },
+  },
+});
+
+const DagEdgeType = new GraphQLObjectType({
+  name: "DagEdge",
+  fields: {
+    source: { type: nonNull(GraphQLID) },
+    target: { type: nonNull(GraphQLID) },
+    reversed: { type: nonNull(GraphQLBoolean), description: "Reversed to break a cycle." },
+    points: {
+      type: listOf(DagPointType),
+      description: "From the source through waypoints (one per layer crossed) to the target.",
+    },
+  },
+});
+
+const DagLayoutType = new GraphQLObjectType({
+  name: "DagLayout",
+  description: "A layered layout of a workflow's graph.",
+  fields: {
+    workflowId: { type: nonNull(GraphQLID) },
+    version: { type: nonNull(GraphQLString), description: "Version of the graph laid out." },
+    layers: { type: nonNull(GraphQLInt) },
+    width: { type: nonNull(GraphQLFloat) },
+    height: { type: nonNull(GraphQLFloat) },
+    crossings: { type: nonNull(GraphQLInt) },
+    nodes: { type: listOf(DagNodeType) },
+    edges: { type: listOf(DagEdgeType) },
+  },
+});
+
+const JobLogType = new GraphQLObjectType({
+  name: "JobLog",
+  fields: {
+    jobId: { type: nonNull(GraphQLID) },
+    stream: { type: nonNull(GraphQLString) },
+    size: { type: nonNull(GraphQLFloat) },
+    lines: { type: listOf(GraphQLString) },
+    firstLine: { type: GraphQLInt },
+    totalLines: { type: GraphQLInt },
+    page: { type: GraphQLInt },
+    pages: { type: GraphQLInt },
+  },
+});
+
+const SearchArtifactsEventType = new GraphQLObjectType<SearchArtifactsEvent>({
+  name: "SearchArtifactsEvent",
+  fields: {
+    fraction: { type: nonNull(GraphQLFloat) },
+    detail: { type: GraphQLString },
+    done: { type: nonNull(GraphQLBoolean) },
+    jobIds: { type: new GraphQLList(new GraphQLNonNull(GraphQLID)) },
+    scanned: { type: GraphQLInt },
+    truncated: { type: GraphQLBoolean },
+  },
+});
+
+/**
+ * Builds the cache-backed fields for `pools`.
+ *
+ * @example
+ * ```ts ignore
+ * const fields = cacheFields(pools);
+ * const schema = new GraphQLSchema({
+ *   query: new GraphQLObjectType({ name: "Query", fields: { ...fields.query } }),
+ *   subscription: new GraphQLObjectType({ name: "Subscription", fields: { ...fields.subscription } }),
+ * });
+ * ```
+ */
+export function cacheFields(pools: Pick<CachePools, "dag" | "artifacts" | "logs">): CacheFields {
+  return {
+    query: {
+      artifact: {
+        type: ArtifactType,
+        args: { location: { type: nonNull(GraphQLString) } },
+        resolve: async (_root, args: { location: string }) =>
+          (await pools.artifacts.getArtifacts([args.location]))[0],
+      },
+      dag: {
+        type: DagLayoutType,
+        args: { workflowId: { type: nonNull(GraphQLID) } },
+        resolve: (_root, args: { workflowId: string }) => pools.dag.getDag(args.workflowId),
+      },
+      jobLog: {
+        type: JobLogType,
+        description: "A page or the tail of a job's log; null when the job has no log yet.",
+        args: {
+          jobId: { type: nonNull(GraphQLID) },
+          stream: { type: GraphQLString, defaultValue: "stdout" },
+          tail: { type: GraphQLInt },
+          page: { type: GraphQLInt },
+          pageSize: { type: GraphQLInt },
+        },
+        resolve: (
+          _root,
+          args: { jobId: string; stream: string; tail?: number; page?: number; pageSize?: number },
+        ) => {
+          if (args.stream !== "stdout" && args.stream !== "stderr") {
+            throw new TypeError(`stream must be "stdout" or "stderr", got ${args.stream}`);
+          }
+          return pools.logs.getLogFile(args.jobId, args.stream, {
+            tail: args.tail ?? undefined,
+            page: args.page ?? undefined,
+            pageSize: args.pageSize ?? undefined,
+          });
+        },
+      },
+    },
+    subscription: {
+      searchArtifacts: {
+        type: nonNull(SearchArtifactsEventType),
+        args: {
+          workflowId: { type: nonNull(GraphQLID) },
+          name: { type: nonNull(GraphQLString) },
+          value: { type: nonNull(GraphQLString) },
+        },
+        subscribe: async function* (
+          _root: unknown,
+          args: { workflowId: string; name: string; value: string },
+        ): AsyncGenerator<SearchArtifactsEvent> {
+          const search = pools.artifacts.searchArtifacts(args.workflowId, args.name, args.value);
+          try {
+            for await (const event of search.events()) {
+              if (event.type === "progress") {
+                yield {
+                  fraction: event.fraction,
+                  detail: event.detail ?? null,
+                  done: false,
+                  jobIds: null,
+                  scanned: null,
+                  truncated: null,
+                };
+              } else {
+                yield {
+                  fraction: 1,
+                  detail: null,
+                  done: true,
+                  jobIds: event.value.jobIds,
+                  scanned: event.value.scanned,
+                  truncated: event.value.truncated,
+                };
+              }
+            }
+          } finally {
+            // The client unsubscribed (or the search ended): stop waiting for it.
+            search.cancel("the subscription ended");
+          }
+        },
+        resolve: (event: unknown) => event,
+      },
+    },
+  };
+}
