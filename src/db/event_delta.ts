@@ -52,8 +52,8 @@ export interface ChangeRow {
   at: Date | string;
   /** The table changed. */
   tbl: string;
-  /** `u` for insert/update, `d` for delete. */
-  op: "u" | "d";
+  /** `i` for insert, `u` for update, `d` for delete. */
+  op: "i" | "u" | "d";
   /** The element's id. */
   id: string;
   /** Its workflow's id (its own for a workflow). */
@@ -67,6 +67,7 @@ export interface ChangeRow {
 interface Element {
   fields: Record<string, unknown>;
   changed: boolean; // the row itself changed (not just a job under a task)
+  inserted: boolean; // the row was created in this event
   jobs: string[];
 }
 
@@ -81,8 +82,8 @@ interface WorkflowAcc {
  * - `firstParent` appears as `{ id }`;
  * - a job appears in `workflows[].jobs` and in `taskProxies[].jobs` of its task
  *   (that task entry carries only `id` and `jobs` when the task did not change);
- * - a changed task appears also in `nodesEdges.nodes` and an edge in
- *   `nodesEdges.edges` (the same objects);
+ * - a task created in this event appears also in `nodesEdges.nodes`, and a
+ *   changed edge in `nodesEdges.edges` (the same objects);
  * - times are normalised; element order is change order; a workflow with only
  *   pruned elements is not in `delta`; an element deleted and then inserted
  *   again in the same event is not in `pruned`.
@@ -100,7 +101,7 @@ interface WorkflowAcc {
  * assert.deepEqual(event, {
  *   seq: 3,
  *   at: "2024-01-01T00:00:00.000Z",
- *   delta: { workflows: [{ id: "~u/f", taskProxies: [task], nodesEdges: { nodes: [task] } }] },
+ *   delta: { workflows: [{ id: "~u/f", taskProxies: [task] }] },
  *   pruned: [],
  *   workflowIds: ["~u/f"],
  * });
@@ -129,7 +130,7 @@ export function assembleEvent(rows: readonly ChangeRow[]): OverlapEvent {
   };
   const element = (map: Map<string, Element>, id: string): Element => {
     let found = map.get(id);
-    if (!found) map.set(id, found = { fields: {}, changed: false, jobs: [] });
+    if (!found) map.set(id, found = { fields: {}, changed: false, inserted: false, jobs: [] });
     return found;
   };
 
@@ -154,6 +155,7 @@ export function assembleEvent(rows: readonly ChangeRow[]): OverlapEvent {
     const changed = element(acc.elements[kind], row.id);
     Object.assign(changed.fields, fields);
     changed.changed = true;
+    if (row.op === "i") changed.inserted = true;
     if (kind === "jobs" && row.task_id !== null) {
       const task = element(acc.elements.taskProxies, row.task_id);
       if (!task.jobs.includes(row.id)) task.jobs.push(row.id);
@@ -184,7 +186,10 @@ function build(id: string, acc: WorkflowAcc): WorkflowDelta {
     const object: ElementDelta = { id: taskId, ...task.fields };
     if (task.jobs.length > 0) object.jobs = task.jobs.map((jobId) => jobs.get(jobId)!);
     tasks.set(taskId, object);
-    if (task.changed) nodes.push(object);
+    // Only new nodes: a graph view selecting `nodes { id }` (an existence
+    // level) wants to hear when a node appears, not every status change,
+    // which `taskProxies` carries.
+    if (task.inserted) nodes.push(object);
   }
   const families = objects("familyProxies");
   const edges = objects("edges");

@@ -6,7 +6,7 @@ const AT = "2024-01-02 03:04:05.678+00";
 
 function row(
   tbl: string,
-  op: "u" | "d",
+  op: "i" | "u" | "d",
   id: string,
   data: Record<string, unknown> | null,
   extra: Partial<ChangeRow> = {},
@@ -33,7 +33,7 @@ Deno.test("assembleEvent: a job alone nests under an id-only task, not in nodes"
   });
 });
 
-Deno.test("assembleEvent: a task changed with its job appears in nodes with the job", () => {
+Deno.test("assembleEvent: a task changed with its job; only new tasks appear in nodes", () => {
   const event = assembleEvent([
     row("jobs", "u", `${W}//1/a/01`, { status: "running" }, { task_id: `${W}//1/a` }),
     row("task_proxies", "u", `${W}//1/a`, { status: "running", first_parent: null }),
@@ -41,7 +41,12 @@ Deno.test("assembleEvent: a task changed with its job appears in nodes with the 
   const job = { id: `${W}//1/a/01`, status: "running" };
   const task = { id: `${W}//1/a`, status: "running", firstParent: null, jobs: [job] };
   assertEquals(event.delta, {
-    workflows: [{ id: W, taskProxies: [task], jobs: [job], nodesEdges: { nodes: [task] } }],
+    workflows: [{ id: W, taskProxies: [task], jobs: [job] }],
+  });
+  const created = assembleEvent([row("task_proxies", "i", `${W}//1/b`, { name: "b" })]);
+  const node = { id: `${W}//1/b`, name: "b" };
+  assertEquals(created.delta, {
+    workflows: [{ id: W, taskProxies: [node], nodesEdges: { nodes: [node] } }],
   });
 });
 

@@ -69,7 +69,6 @@ for (const dbCase of dbCases()) {
               workflows: [{
                 id: W,
                 taskProxies: [{ id: T, isHeld: true }],
-                nodesEdges: { nodes: [{ id: T, isHeld: true }] },
               }],
             },
             pruned: [],

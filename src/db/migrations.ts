@@ -87,8 +87,11 @@ begin
     changed := jsonb_strip_nulls(new_row);
   end if;
   if tg_op <> 'DELETE' then
+    -- 'i' marks a row that is new (also one re-keyed by an id update), so
+    -- the reader can tell a new graph node from a changed one.
     insert into overlap_event_log (seq, at, tbl, op, id, workflow_id, task_id, data)
-      values (event_seq, event_at, tg_table_name, 'u', new_row->>'id',
+      values (event_seq, event_at, tg_table_name,
+        case when tg_op = 'INSERT' or changed is null then 'i' else 'u' end, new_row->>'id',
         coalesce(new_row->>'workflow_id', new_row->>'id'), new_row->>'task_id',
         changed - 'id' - 'workflow_id' - 'task_id');
   end if;
@@ -161,7 +164,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ord bigint generated always as identity,
         at timestamptz not null,
         tbl text not null,
-        op char(1) not null check (op in ('u', 'd')),
+        op char(1) not null check (op in ('i', 'u', 'd')),
         id text not null,
         workflow_id text not null,
         task_id text,
