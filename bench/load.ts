@@ -34,7 +34,7 @@ function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -46,7 +46,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-const port = await freePort();
+const port = freePort();
 const dataDir = await Deno.makeTempDir({ prefix: "overlap-load-" });
 const base = `http://127.0.0.1:${port}`;
 const env: Record<string, string> = {

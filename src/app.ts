@@ -19,7 +19,7 @@ import { type Access, bearerToken, type Principal } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { Hub } from "./fanout/hub.ts";
-import { type DocumentCache } from "./graphql/documents.ts";
+import type { DocumentCache } from "./graphql/documents.ts";
 import { requestFromSearch, runHttpGraphql } from "./graphql/http.ts";
 import { createSessionHooks } from "./graphql/session.ts";
 import type { GraphQLSchema } from "graphql";

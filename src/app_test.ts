@@ -1,14 +1,78 @@
 import { assertEquals } from "../tests/assert.ts";
+import { testConfig } from "../tests/server_fixture.ts";
 import { createApp } from "./app.ts";
+import { silentLogger } from "./log.ts";
+import { startServer } from "./server.ts";
 
-Deno.test("GET /healthz answers ok", async () => {
-  const res = await createApp().request("/healthz");
-  assertEquals(res.status, 200);
-  assertEquals(await res.json(), { status: "ok" });
+const TOKENS = JSON.stringify([
+  { name: "ui", token: "ui-token-0123456789", scopes: ["read"] },
+  { name: "sched", token: "sched-token-0123456789", scopes: ["write:~mine/*"] },
+]);
+
+Deno.test("app: health, 404, origin, auth, scopes, body limit and content type", async () => {
+  const server = await startServer(
+    testConfig({
+      OVERLAP_TOKENS: TOKENS,
+      OVERLAP_MAX_BODY_BYTES: "2048",
+      OVERLAP_ALLOWED_ORIGINS: "http://ui.example",
+    }),
+    { log: silentLogger },
+  );
+  try {
+    const app = createApp(server.services);
+    const json = async (res: Response) => [res.status, await res.json()];
+    assertEquals(await json(await app.request("/healthz")), [200, { status: "ok" }]);
+    assertEquals(await json(await app.request("/nope", { method: "POST" })), [404, {
+      error: "no route for POST /nope",
+    }]);
+    assertEquals(
+      await json(await app.request("/status", { headers: { origin: "https://evil.example" } })),
+      [
+        403,
+        { error: "origin https://evil.example is not allowed; see OVERLAP_ALLOWED_ORIGINS" },
+      ],
+    );
+    assertEquals((await app.request("/status"))?.status, 401);
+    const ui = { authorization: "Bearer ui-token-0123456789", origin: "http://ui.example" };
+    assertEquals((await app.request("/status", { headers: ui })).status, 200);
+    const post = (body: string, headers: Record<string, string>) =>
+      app.request("/api/deltas", {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", ...headers },
+      });
+    assertEquals(await json(await post("{}", ui)), [403, { error: "token ui has no write scope" }]);
+    const sched = { authorization: "Bearer sched-token-0123456789" };
+    assertEquals(await json(await post('{"workflows":[{"id":"~other/f"}]}', sched)), [403, {
+      error: "token sched may not write workflow ~other/f",
+    }]);
+    assertEquals((await post('{"workflows":[{"id":"~mine/f"}]}', sched)).status, 200);
+    assertEquals(await json(await post(JSON.stringify({ x: "y".repeat(4096) }), sched)), [413, {
+      error: "request body is over the limit of 2048 bytes",
+    }]);
+    const text = await app.request("/api/deltas", { method: "POST", body: "{}", headers: sched });
+    assertEquals(text.status, 415);
+    await text.body?.cancel();
+    // No heartbeat handler wired: the route does not exist.
+    assertEquals(
+      (await app.request("/api/heartbeats", { method: "POST", headers: sched })).status,
+      404,
+    );
+  } finally {
+    await server.close();
+  }
 });
 
-Deno.test("an unknown route is a JSON 404 that names the route", async () => {
-  const res = await createApp().request("/nope", { method: "POST" });
-  assertEquals(res.status, 404);
-  assertEquals(await res.json(), { error: "no route for POST /nope" });
+Deno.test("app: a server on a non-loopback address without tokens refuses to start", async () => {
+  let message = "";
+  try {
+    await startServer(testConfig({ OVERLAP_HOST: "0.0.0.0" }), { log: silentLogger });
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertEquals(
+    message,
+    "OVERLAP_HOST=0.0.0.0 is not a loopback address and no tokens are configured; " +
+      "set OVERLAP_TOKENS or OVERLAP_TOKENS_FILE, or bind to 127.0.0.1",
+  );
 });
