@@ -31,6 +31,16 @@ interface Node<V> {
   next: Node<V> | null;
 }
 
+/** An item taken off the wheel by {@linkcode DeadlineWheel.expire}. */
+export interface DueEntry<V> {
+  /** Its key. */
+  readonly key: string;
+  /** Its value. */
+  readonly value: V;
+  /** Its deadline, which `now` passed. */
+  readonly deadline: number;
+}
+
 /** Options of a {@linkcode DeadlineWheel}. */
 export interface DeadlineWheelOptions {
   /**
@@ -53,7 +63,7 @@ export interface DeadlineWheelOptions {
  * wheel.set("a", 1_000, "job a");
  * wheel.set("b", 5_000, "job b");
  * assert.deepEqual(wheel.expire(1_000), []); // due only once now > deadline
- * assert.deepEqual(wheel.expire(1_001), ["job a"]);
+ * assert.deepEqual(wheel.expire(1_001), [{ key: "a", value: "job a", deadline: 1_000 }]);
  * assert.equal(wheel.size, 1);
  * ```
  */
@@ -74,7 +84,7 @@ export class DeadlineWheel<V> {
    * import { DeadlineWheel } from "./deadline_wheel.ts";
    * const wheel = new DeadlineWheel({ spanMs: 60_000, granularityMs: 100 });
    * assert.equal(wheel.granularityMs, 100);
-   * assert.equal(wheel.slotCount, 1024); // 600 slots, rounded up to a power of two
+   * assert.equal(wheel.slotCount, 2048); // two spans of 600 slots, rounded up to a power of two
    * ```
    */
   constructor(options: DeadlineWheelOptions) {
@@ -86,8 +96,11 @@ export class DeadlineWheel<V> {
     if (!Number.isFinite(granularity) || granularity <= 0) {
       throw new RangeError(`granularityMs must be a positive number of ms, got ${granularity}`);
     }
+    // Two spans per turn: a deadline up to one span ahead then never shares
+    // a slot with the ones an expire call passes over, as long as expire is
+    // called at least once a span.
     let count = 2;
-    while (count < Math.ceil(spanMs / granularity) + 2 && count < MAX_SLOTS) count *= 2;
+    while (count < 2 * Math.ceil(spanMs / granularity) + 2 && count < MAX_SLOTS) count *= 2;
     this.#granularity = granularity;
     this.#slots = new Array(count).fill(null);
   }
@@ -180,7 +193,7 @@ export class DeadlineWheel<V> {
    * wheel.set("a", 10, "x");
    * wheel.set("a", 500, "x"); // a heartbeat pushed it back
    * assert.deepEqual(wheel.expire(100), []);
-   * assert.deepEqual(wheel.expire(501), ["x"]);
+   * assert.deepEqual(wheel.expire(501).map((due) => due.value), ["x"]);
    * ```
    */
   set(key: string, deadline: number, value: V): void {
@@ -196,15 +209,47 @@ export class DeadlineWheel<V> {
       node.value = value;
       node.deadline = deadline;
     }
+    this.#link(node);
+  }
+
+  #link(node: Node<V>): void {
     // A deadline already passed goes in the cursor's slot, which the next
     // expire visits first.
-    const tick = Math.max(Math.floor(deadline / this.#granularity), this.#cursor);
+    const tick = Math.max(Math.floor(node.deadline / this.#granularity), this.#cursor);
     const slot = Number.isFinite(tick) ? positiveModulo(tick, this.#slots.length) : 0;
     node.slot = slot;
     const head = this.#slots[slot];
     node.next = head;
     if (head !== null) head.prev = node;
     this.#slots[slot] = node;
+  }
+
+  /**
+   * Moves `key` to `deadline` if that is later than its deadline now;
+   * returns `false` when `key` is not on the wheel. O(1), one map lookup:
+   * the heartbeat path.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DeadlineWheel } from "./deadline_wheel.ts";
+   * const wheel = new DeadlineWheel<null>({ spanMs: 1000 });
+   * wheel.set("a", 100, null);
+   * assert.equal(wheel.postpone("a", 300), true);
+   * assert.equal(wheel.postpone("a", 200), true); // earlier: kept at 300
+   * assert.equal(wheel.deadline("a"), 300);
+   * assert.equal(wheel.postpone("b", 300), false);
+   * ```
+   */
+  postpone(key: string, deadline: number): boolean {
+    const node = this.#nodes.get(key);
+    if (node === undefined) return false;
+    if (deadline > node.deadline) {
+      this.#unlink(node);
+      node.deadline = deadline;
+      this.#link(node);
+    }
+    return true;
   }
 
   /**
@@ -229,8 +274,8 @@ export class DeadlineWheel<V> {
   }
 
   /**
-   * Removes and returns the values of every item whose deadline is before
-   * `now` (`now > deadline`), in no particular order. Costs O(slots passed
+   * Removes and returns every item whose deadline is before `now`
+   * (`now > deadline`), in no particular order. Costs O(slots passed
    * since the last call + items looked at in them); a clock that went back
    * only revisits the current slot.
    *
@@ -242,12 +287,12 @@ export class DeadlineWheel<V> {
    * for (const [key, deadline] of [["a", 100], ["b", 200], ["c", 300]] as const) {
    *   wheel.set(key, deadline, key);
    * }
-   * assert.deepEqual(wheel.expire(250).sort(), ["a", "b"]);
+   * assert.deepEqual(wheel.expire(250).map((due) => due.key).sort(), ["a", "b"]);
    * assert.deepEqual(wheel.expire(250), []);
    * ```
    */
-  expire(now: number): V[] {
-    const out: V[] = [];
+  expire(now: number): DueEntry<V>[] {
+    const out: DueEntry<V>[] = [];
     const target = Math.floor(now / this.#granularity);
     const count = this.#slots.length;
     if (this.#cursor === -Infinity) {
@@ -266,14 +311,14 @@ export class DeadlineWheel<V> {
     return out;
   }
 
-  #collect(slot: number, now: number, out: V[]): void {
+  #collect(slot: number, now: number, out: DueEntry<V>[]): void {
     let node = this.#slots[slot];
     while (node !== null) {
       const next: Node<V> | null = node.next;
       if (node.deadline < now) {
         this.#unlink(node);
         this.#nodes.delete(node.key);
-        out.push(node.value);
+        out.push({ key: node.key, value: node.value, deadline: node.deadline });
       }
       node = next;
     }

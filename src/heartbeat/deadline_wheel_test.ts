@@ -4,6 +4,7 @@ import { DeadlineWheel } from "./deadline_wheel.ts";
 
 type Op =
   | { op: "set"; key: number; deadline: number }
+  | { op: "postpone"; key: number; deadline: number }
   | { op: "delete"; key: number }
   | { op: "expire"; advance: number };
 
@@ -12,6 +13,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     op: fc.constant("set" as const),
     key: fc.nat(20),
     // Around the span, sometimes far beyond one turn, sometimes in the past.
+    deadline: fc.integer({ min: -500, max: 5_000 }),
+  }),
+  fc.record({
+    op: fc.constant("postpone" as const),
+    key: fc.nat(20),
     deadline: fc.integer({ min: -500, max: 5_000 }),
   }),
   fc.record({ op: fc.constant("delete" as const), key: fc.nat(20) }),
@@ -33,13 +39,18 @@ Deno.test("the wheel expires exactly what a linear scan expires (property)", () 
             const key = `k${step.key}`;
             wheel.set(key, now + step.deadline, key);
             model.set(key, now + step.deadline);
+          } else if (step.op === "postpone") {
+            const key = `k${step.key}`;
+            const known = model.get(key);
+            assertEquals(wheel.postpone(key, now + step.deadline), known !== undefined);
+            if (known !== undefined) model.set(key, Math.max(known, now + step.deadline));
           } else if (step.op === "delete") {
             assertEquals(wheel.delete(`k${step.key}`), model.delete(`k${step.key}`));
           } else {
             now += step.advance;
             const expected = [...model].filter(([, d]) => d < now).map(([k]) => k).sort();
             for (const key of expected) model.delete(key);
-            assertEquals(wheel.expire(now).sort(), expected);
+            assertEquals(wheel.expire(now).map((due) => due.value).sort(), expected);
           }
           assertEquals(wheel.size, model.size);
         }
@@ -54,7 +65,7 @@ Deno.test("an item is due strictly after its deadline, not at it", () => {
   wheel.set("a", 1_000_000, "a");
   assertEquals(wheel.expire(999_999), []);
   assertEquals(wheel.expire(1_000_000), []);
-  assertEquals(wheel.expire(1_000_001), ["a"]);
+  assertEquals(wheel.expire(1_000_001), [{ key: "a", value: "a", deadline: 1_000_000 }]);
 });
 
 Deno.test("a deadline many turns ahead waits for its own turn", () => {
@@ -62,7 +73,7 @@ Deno.test("a deadline many turns ahead waits for its own turn", () => {
   const far = 10 * wheel.slotCount * 10 + 5;
   wheel.set("far", far, "far");
   for (let now = 0; now < far; now += 7) assertEquals(wheel.expire(now), []);
-  assertEquals(wheel.expire(far + 1), ["far"]);
+  assertEquals(wheel.expire(far + 1).map((due) => due.key), ["far"]);
 });
 
 Deno.test("a jump of the clock by more than a turn visits each slot once", () => {
@@ -79,7 +90,11 @@ Deno.test("get, deadline and set of a known key update in place", () => {
   wheel.set("a", 20, { n: 2 });
   assertEquals(wheel.size, 1);
   assertEquals(wheel.get("a"), { n: 2 });
+  assertEquals(wheel.postpone("a", 15), true);
   assertEquals(wheel.deadline("a"), 20);
+  assertEquals(wheel.postpone("a", 25), true);
+  assertEquals(wheel.deadline("a"), 25);
+  assertEquals(wheel.postpone("b", 25), false);
   assertEquals(wheel.deadline("b"), undefined);
 });
 

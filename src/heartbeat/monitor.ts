@@ -97,7 +97,13 @@ export interface ExpiryOutcome {
 interface Item {
   readonly kind: TrackedKind;
   readonly id: string;
+  /**
+   * The latest sign of life known when the item was last armed; heartbeats
+   * since then only moved its deadline on the wheel (`deadline − span`).
+   */
   lastHeartbeat: number;
+  /** Armed for a retry after an error: the deadline says nothing of heartbeats. */
+  retry: boolean;
 }
 
 /** An item taken off the wheel while its check runs; events still land here. */
@@ -140,11 +146,16 @@ export class HeartbeatMonitor {
   readonly #retryMs: number;
   readonly #finishedMemory: number;
   readonly #log: Logger;
-  readonly #wheel: DeadlineWheel<Item>;
-  readonly #checking = new Map<string, Checking>();
+  // One wheel and one map per kind, keyed by the id itself: building a
+  // combined key on every heartbeat would cost more than the wheel.
+  readonly #wheels: Record<TrackedKind, DeadlineWheel<Item>>;
+  readonly #checking: Record<TrackedKind, Map<string, Checking>> = {
+    job: new Map(),
+    workflow: new Map(),
+  };
   // Insertion-ordered, oldest first: a bounded memory of items that finished
   // in a way no heartbeat can undo (succeeded, pruned, …).
-  readonly #finished = new Set<string>();
+  readonly #finished: Record<TrackedKind, Set<string>> = { job: new Set(), workflow: new Set() };
   readonly #background = new Set<Promise<unknown>>();
   #timer: unknown = undefined;
   #running = false;
@@ -179,7 +190,15 @@ export class HeartbeatMonitor {
     this.#retryMs = positive("retryMs", options.retryMs ?? 5000);
     this.#finishedMemory = options.finishedMemory ?? 10_000;
     this.#log = options.log ?? silentLogger;
-    this.#wheel = new DeadlineWheel<Item>({ spanMs: this.spanMs });
+    // The wheel covers the span plus the ground one tick covers. Slots finer
+    // than an eighth of a tick buy nothing (a tick is when items are looked
+    // at) and cost a visit each.
+    const spanMs = this.spanMs + this.#tickMs;
+    const granularityMs = Math.max(Math.ceil(spanMs / 1024), Math.ceil(this.#tickMs / 8));
+    this.#wheels = {
+      job: new DeadlineWheel<Item>({ spanMs, granularityMs }),
+      workflow: new DeadlineWheel<Item>({ spanMs, granularityMs }),
+    };
   }
 
   /**
@@ -195,7 +214,8 @@ export class HeartbeatMonitor {
    * ```
    */
   get size(): number {
-    return this.#wheel.size + this.#checking.size;
+    return this.#wheels.job.size + this.#wheels.workflow.size + this.#checking.job.size +
+      this.#checking.workflow.size;
   }
 
   /**
@@ -212,7 +232,7 @@ export class HeartbeatMonitor {
    * ```
    */
   deadlineOf(kind: TrackedKind, id: string): number | undefined {
-    return this.#wheel.deadline(keyOf(kind, id));
+    return this.#wheels[kind].deadline(id);
   }
 
   /**
@@ -261,27 +281,21 @@ export class HeartbeatMonitor {
    * ```
    */
   update(update: TrackUpdate): void {
-    const key = keyOf(update.kind, update.id);
-    const checking = this.#checking.get(key);
+    const { kind, id } = update;
+    // The hot path: a heartbeat of a watched item moves its deadline.
+    if (this.#wheels[kind].postpone(id, update.lastHeartbeat + this.spanMs)) return;
+    const checking = this.#checking[kind].get(id);
     if (checking !== undefined) {
       if (update.lastHeartbeat > checking.latest) checking.latest = update.lastHeartbeat;
       if (update.status !== undefined) checking.untracked = false;
       return;
     }
-    const item = this.#wheel.get(key);
-    if (item !== undefined) {
-      if (update.lastHeartbeat > item.lastHeartbeat) {
-        item.lastHeartbeat = update.lastHeartbeat;
-        this.#wheel.set(key, item.lastHeartbeat + this.spanMs, item);
-      }
-      return;
-    }
     if (update.status !== undefined) {
-      this.#finished.delete(key);
-      this.#arm({ kind: update.kind, id: update.id, lastHeartbeat: update.lastHeartbeat });
+      this.#finished[kind].delete(id);
+      this.#arm({ kind, id, lastHeartbeat: update.lastHeartbeat, retry: false });
       return;
     }
-    if (!this.#finished.has(key)) this.#inBackground(this.#revive(update));
+    if (!this.#finished[kind].has(id)) this.#inBackground(this.#revive(update));
   }
 
   /**
@@ -298,18 +312,17 @@ export class HeartbeatMonitor {
    * ```
    */
   untrack(untrack: Untrack): void {
-    const key = keyOf(untrack.kind, untrack.id);
-    this.#wheel.delete(key);
-    const checking = this.#checking.get(key);
+    const { kind, id } = untrack;
+    this.#wheels[kind].delete(id);
+    const checking = this.#checking[kind].get(id);
     if (checking !== undefined) checking.untracked = true;
     // A status the monitor itself sets may be undone by a later heartbeat;
     // anything else is final, and its stray heartbeats need no query.
-    const lost = untrack.kind === "job" ? JOB_LOST_STATUS : WORKFLOW_LOST_STATUS;
+    const lost = kind === "job" ? JOB_LOST_STATUS : WORKFLOW_LOST_STATUS;
     if (untrack.reason === "pruned" || untrack.status !== lost) {
-      this.#finished.add(key);
-      if (this.#finished.size > this.#finishedMemory) {
-        this.#finished.delete(this.#finished.values().next().value!);
-      }
+      const finished = this.#finished[kind];
+      finished.add(id);
+      if (finished.size > this.#finishedMemory) finished.delete(finished.values().next().value!);
     }
   }
 
@@ -358,15 +371,21 @@ export class HeartbeatMonitor {
    * ```
    */
   async tick(): Promise<ExpiryOutcome[]> {
-    const due = this.#wheel.expire(this.#now());
-    if (due.length === 0) return [];
-    for (const item of due) {
-      this.#checking.set(keyOf(item.kind, item.id), {
-        item,
-        latest: item.lastHeartbeat,
-        untracked: false,
-      });
+    const now = this.#now();
+    const due: Item[] = [];
+    for (const wheel of [this.#wheels.job, this.#wheels.workflow]) {
+      for (const { value: item, deadline } of wheel.expire(now)) {
+        if (!item.retry) item.lastHeartbeat = Math.max(item.lastHeartbeat, deadline - this.spanMs);
+        item.retry = false;
+        this.#checking[item.kind].set(item.id, {
+          item,
+          latest: item.lastHeartbeat,
+          untracked: false,
+        });
+        due.push(item);
+      }
     }
+    if (due.length === 0) return [];
     const outcomes: ExpiryOutcome[] = new Array(due.length);
     let next = 0;
     const worker = async () => {
@@ -440,15 +459,14 @@ export class HeartbeatMonitor {
   }
 
   #arm(item: Item, deadline = item.lastHeartbeat + this.spanMs): void {
-    this.#wheel.set(keyOf(item.kind, item.id), deadline, item);
+    this.#wheels[item.kind].set(item.id, deadline, item);
   }
 
   async #check(item: Item): Promise<ExpiryOutcome> {
     const { kind, id } = item;
-    const key = keyOf(kind, id);
-    const checking = this.#checking.get(key)!;
+    const checking = this.#checking[kind].get(id)!;
     const outcome = (result: ExpiryResult, rearmAt?: number): ExpiryOutcome => {
-      this.#checking.delete(key);
+      this.#checking[kind].delete(id);
       if (rearmAt !== undefined && !checking.untracked) {
         item.lastHeartbeat = Math.max(item.lastHeartbeat, checking.latest);
         this.#arm(item, Math.max(rearmAt, item.lastHeartbeat + this.spanMs));
@@ -485,7 +503,13 @@ export class HeartbeatMonitor {
       return outcome("refreshed", Math.max(now, again.heartbeat ?? -Infinity) + this.spanMs);
     } catch (error) {
       this.#log.error("heartbeat check failed; will retry", { kind, id, error });
-      return outcome("error", this.#now() + this.#retryMs);
+      this.#checking[kind].delete(id);
+      if (!checking.untracked) {
+        item.lastHeartbeat = Math.max(item.lastHeartbeat, checking.latest);
+        item.retry = true;
+        this.#arm(item, this.#now() + this.#retryMs);
+      }
+      return { kind, id, result: "error" };
     }
   }
 
@@ -513,10 +537,6 @@ export class HeartbeatMonitor {
     this.#background.add(promise);
     promise.finally(() => this.#background.delete(promise));
   }
-}
-
-function keyOf(kind: TrackedKind, id: string): string {
-  return kind === "job" ? `j ${id}` : `w ${id}`;
 }
 
 function isInFlight(kind: TrackedKind, status: string | null): boolean {
