@@ -79,15 +79,16 @@ export type TrackingEvent =
   | { readonly name: "track/update"; readonly payload: TrackUpdate }
   | { readonly name: "untrack"; readonly payload: Untrack };
 
-/** The fields of a job or workflow in an event's delta that tracking reads. */
-interface Heartbeating {
+/** An element of an event's delta: its id and changed fields. */
+export interface DeltaElement {
+  /** The element's id. */
   readonly id: string;
-  readonly status?: unknown;
-  readonly lastHeartbeatTime?: unknown;
+  /** Changed fields, by GraphQL name. */
+  readonly [field: string]: unknown;
 }
 
 /**
- * The part of an `OverlapEvent` (docs/data_model.md) that tracking reads; an
+ * The part of an `OverlapEvent` (src/db/event_log.ts) that tracking reads; an
  * `OverlapEvent` is one.
  */
 export interface TrackableEvent {
@@ -95,9 +96,9 @@ export interface TrackableEvent {
   readonly at: string;
   /** The changed elements, nested by workflow. */
   readonly delta: {
-    readonly workflows: readonly (Heartbeating & {
-      readonly jobs?: readonly Heartbeating[];
-      readonly taskProxies?: readonly { readonly jobs?: readonly Heartbeating[] }[];
+    readonly workflows: readonly (DeltaElement & {
+      readonly jobs?: readonly DeltaElement[];
+      readonly taskProxies?: readonly DeltaElement[];
     })[];
   };
   /** Deleted elements. */
@@ -120,7 +121,7 @@ export interface TrackableEvent {
  * const job = { id: "~u/f//1/a/01", status: "running" };
  * const events = trackingEvents({
  *   at: "2024-01-01T00:00:00.000Z",
- *   delta: { workflows: [{ id: "~u/f", jobs: [job], taskProxies: [{ jobs: [job] }] }] },
+ *    delta: { workflows: [{ id: "~u/f", jobs: [job], taskProxies: [{ id: "~u/f//1/a", jobs: [job] }] }] },
  *   pruned: [{ kind: "jobs", id: "~u/f//0/a/01" }],
  * });
  * assert.deepEqual(events, [
@@ -142,14 +143,16 @@ export function trackingEvents(event: TrackableEvent): TrackingEvent[] {
   for (const workflow of event.delta.workflows) {
     classify("workflow", workflow, at, out);
     // Merge the two places a job change appears; either may carry the fields.
-    const collect = (job: Heartbeating) => {
+    const collect = (job: DeltaElement) => {
       const seen = jobs.get(job.id) ?? {};
       if ("status" in job) seen.status = job.status;
       if ("lastHeartbeatTime" in job) seen.lastHeartbeatTime = job.lastHeartbeatTime;
       jobs.set(job.id, seen);
     };
     for (const job of workflow.jobs ?? []) collect(job);
-    for (const task of workflow.taskProxies ?? []) for (const job of task.jobs ?? []) collect(job);
+    for (const task of workflow.taskProxies ?? []) {
+      if (Array.isArray(task.jobs)) { for (const job of task.jobs as DeltaElement[]) collect(job); }
+    }
   }
   for (const [id, fields] of jobs) classify("job", { id, ...fields }, at, out);
   for (const { kind, id } of event.pruned) {
@@ -162,7 +165,7 @@ export function trackingEvents(event: TrackableEvent): TrackingEvent[] {
   return out;
 }
 
-function classify(kind: TrackedKind, element: Heartbeating, at: number, out: TrackingEvent[]) {
+function classify(kind: TrackedKind, element: DeltaElement, at: number, out: TrackingEvent[]) {
   const hasStatus = "status" in element && element.status !== undefined;
   const heartbeat = typeof element.lastHeartbeatTime === "string"
     ? Date.parse(element.lastHeartbeatTime)

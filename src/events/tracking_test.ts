@@ -59,7 +59,7 @@ Deno.test("a job change listed under the workflow and its task yields one event,
   const events = trackingEvents(event([{
     id: WF,
     jobs: [{ id: JOB, status: "running" }],
-    taskProxies: [{ jobs: [{ id: JOB, lastHeartbeatTime: hb }] }],
+    taskProxies: [{ id: "~u/flow//1/foo", jobs: [{ id: JOB, lastHeartbeatTime: hb }] }],
   }]));
   assertEquals(events, [{
     name: "track/update",

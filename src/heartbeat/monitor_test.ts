@@ -2,7 +2,8 @@ import { dbCases } from "../../tests/db_fixture.ts";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import type { Queryable, Row } from "../db/database.ts";
 import { EventBus } from "../events/bus.ts";
-import { emitTracking, type TrackableEvent, type TrackingEvents } from "../events/tracking.ts";
+import { readEvents } from "../db/event_log.ts";
+import { emitTracking, type TrackingEvents } from "../events/tracking.ts";
 import { createLogger } from "../log.ts";
 import { HeartbeatMonitor, type HeartbeatMonitorOptions, type Scheduler } from "./monitor.ts";
 
@@ -15,45 +16,18 @@ const JOB = "~u/flow//1/foo/01";
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Stands in for the realtime pipeline's event-log consumer: reads new rows
- * of `overlap_event_log` and emits their tracking events, so these tests go
- * through the real triggers.
+ * What the realtime pipeline's event consumer does for the monitor: reads
+ * new events of the log (`readEvents`) and emits their tracking events, so
+ * these tests go through the real triggers and event assembly.
  */
 class LogFeed {
   #seq = 0;
   constructor(readonly db: Queryable, readonly bus: EventBus<TrackingEvents>) {}
   async pump(): Promise<void> {
-    const rows = await this.db.query<
-      { seq: number; at: Date; tbl: string; op: string; id: string; data: Row | null }
-    >(
-      `select seq, at, tbl, op, id, data from overlap_event_log
-        where seq > $1 and tbl in ('jobs', 'workflows') order by seq, ord`,
-      [this.#seq],
-    );
-    const events = new Map<number, TrackableEvent & { delta: { workflows: Row[] } }>();
-    for (const row of rows) {
-      this.#seq = Math.max(this.#seq, row.seq);
-      let event = events.get(row.seq);
-      if (!event) {
-        event = { at: row.at.toISOString(), delta: { workflows: [] }, pruned: [] };
-        events.set(row.seq, event);
-      }
-      if (row.op === "d") {
-        (event.pruned as { kind: string; id: string }[]).push({
-          kind: row.tbl === "jobs" ? "jobs" : "workflows",
-          id: row.id,
-        });
-        continue;
-      }
-      const fields: Row = { id: row.id };
-      if (row.data && "status" in row.data) fields.status = row.data.status;
-      if (row.data && "last_heartbeat_time" in row.data) {
-        fields.lastHeartbeatTime = row.data.last_heartbeat_time;
-      }
-      if (row.tbl === "workflows") event.delta.workflows.push(fields);
-      else event.delta.workflows.push({ id: row.id.split("//")[0], jobs: [fields] });
+    for (const event of await readEvents(this.db, this.#seq, 1000)) {
+      emitTracking(this.bus, event);
+      this.#seq = event.seq;
     }
-    for (const event of events.values()) emitTracking(this.bus, event as TrackableEvent);
   }
 }
 
