@@ -69,7 +69,7 @@ export async function readEvents(
  * The highest seq ever committed (0 for an empty log), counting pruned ones.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import assert from "node:assert/strict";
  * import { openDatabase } from "./open.ts";
  * import { latestSeq } from "./event_log.ts";
@@ -96,7 +96,7 @@ export async function latestSeq(db: Queryable): Promise<number> {
  * reload a snapshot.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import assert from "node:assert/strict";
  * import { openDatabase } from "./open.ts";
  * import { retentionFloor } from "./event_log.ts";
@@ -124,7 +124,7 @@ export interface PruneResult {
  * deleted.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import assert from "node:assert/strict";
  * import { openDatabase } from "./open.ts";
  * import { pruneEventLog } from "./event_log.ts";
