@@ -410,7 +410,7 @@ export class CacheClient {
       const closing = this.#writeChain.then(() => writer?.close()).catch(() => {});
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<"late">((resolve) =>
-        timer = setTimeout(() => resolve("late"), 5000)
+        timer = setTimeout(() => resolve("late"), this.#options.closeTimeoutMs ?? 5000)
       );
       const outcome = await Promise.race([closing.then(() => child.status), late]);
       clearTimeout(timer);
@@ -464,6 +464,8 @@ export class CacheClient {
       for (const name of CUMULATIVE) this.#base[name] += this.#server[name];
       this.#peakRunning = Math.max(this.#peakRunning, this.#server.peakRunning);
       this.#server = { ...ZERO_STATS, maxBytes: this.#options.maxBytes };
+      // Nobody will answer a pending `status` now.
+      for (const resolve of this.#statsWaiters.splice(0)) resolve();
       if (this.#closed) return;
       const tail = this.#stderrTail.trim().split("\n").slice(-3).join(" | ").slice(-800);
       this.#serverDown(
