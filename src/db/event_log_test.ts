@@ -130,6 +130,24 @@ for (const dbCase of dbCases()) {
         );
       });
 
+      await t.step("an id changed by SQL is the old element pruned and a new one", async () => {
+        const before = await latestSeq(db);
+        await db.query("insert into workflows (id) values ('~u/move')");
+        await db.query(
+          "insert into task_proxies (id, workflow_id, name, status) values ('~u/move//1/a', '~u/move', 'a', 'x')",
+        );
+        await db.query("update task_proxies set id = '~u/move//1/b' where id = '~u/move//1/a'");
+        const [, , moved] = await eventsSince(db, before);
+        const node = { id: "~u/move//1/b", name: "a", status: "x" };
+        assertEquals(shape(moved), {
+          delta: {
+            workflows: [{ id: "~u/move", taskProxies: [node], nodesEdges: { nodes: [node] } }],
+          },
+          pruned: [{ kind: "taskProxies", id: "~u/move//1/a", workflowId: "~u/move" }],
+          workflowIds: ["~u/move"],
+        });
+      });
+
       await t.step("a rolled-back transaction leaves a gap, not an event", async () => {
         const before = await latestSeq(db);
         await assertRejects(

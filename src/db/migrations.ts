@@ -41,6 +41,7 @@ declare
   new_row jsonb;
   old_row jsonb;
   changed jsonb;
+  moved boolean := false;
   event_seq bigint;
   event_at timestamptz;
 begin
@@ -52,7 +53,7 @@ begin
       or new_row->'workflow_id' is distinct from old_row->'workflow_id'
       or new_row->'task_id' is distinct from old_row->'task_id' then
       -- The element moved: to readers it is one element gone and another new.
-      changed := null;
+      moved := true;
     else
       select coalesce(jsonb_object_agg(n.key, n.value), '{}'::jsonb) into changed
         from jsonb_each(new_row) n
@@ -78,12 +79,12 @@ begin
     event_at := current_setting('overlap.at')::timestamptz;
   end if;
 
-  if tg_op = 'DELETE' or (tg_op = 'UPDATE' and changed is null) then
+  if tg_op = 'DELETE' or moved then
     insert into overlap_event_log (seq, at, tbl, op, id, workflow_id, task_id, data)
       values (event_seq, event_at, tg_table_name, 'd', old_row->>'id',
         coalesce(old_row->>'workflow_id', old_row->>'id'), old_row->>'task_id', null);
   end if;
-  if tg_op = 'INSERT' or (tg_op = 'UPDATE' and changed is null) then
+  if tg_op = 'INSERT' or moved then
     changed := jsonb_strip_nulls(new_row);
   end if;
   if tg_op <> 'DELETE' then
@@ -91,7 +92,7 @@ begin
     -- the reader can tell a new graph node from a changed one.
     insert into overlap_event_log (seq, at, tbl, op, id, workflow_id, task_id, data)
       values (event_seq, event_at, tg_table_name,
-        case when tg_op = 'INSERT' or changed is null then 'i' else 'u' end, new_row->>'id',
+        case when tg_op = 'INSERT' or moved then 'i' else 'u' end, new_row->>'id',
         coalesce(new_row->>'workflow_id', new_row->>'id'), new_row->>'task_id',
         changed - 'id' - 'workflow_id' - 'task_id');
   end if;
