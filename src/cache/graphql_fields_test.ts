@@ -1,0 +1,92 @@
+/**
+ * The cache fields in a tiny schema, executed against real pools: a query
+ * for artifact, dag and jobLog, and the searchArtifacts subscription.
+ */
+import { GraphQLObjectType, GraphQLSchema, parse, subscribe } from "graphql";
+import { graphql } from "graphql";
+import { assert, assertEquals } from "../../tests/assert.ts";
+import { loadConfig } from "../config.ts";
+import { silentLogger } from "../log.ts";
+import type { Queryable } from "../db/database.ts";
+import { cacheFields } from "./graphql_fields.ts";
+import { startCachePools } from "./pools.ts";
+
+Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription", async () => {
+  const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "overlap-gql-" }));
+  await Deno.mkdir(`${base}/art/u/f/1/a/01`, { recursive: true });
+  await Deno.writeTextFile(`${base}/art/u/f/1/a/01/score`, "9");
+  await Deno.mkdir(`${base}/logs/u/f/log/job/1/a/01`, { recursive: true });
+  await Deno.writeTextFile(`${base}/logs/u/f/log/job/1/a/01/job.err`, "e1\ne2\ne3\n");
+  // The graph read is not what is under test here: a fake Queryable returns the rows.
+  const db: Queryable = {
+    query: (sql) =>
+      Promise.resolve(
+        sql.includes("from edges")
+          ? [{ source: "~u/f//1/a", target: "~u/f//1/b" }]
+          : [{ id: "~u/f//1/a" }, { id: "~u/f//1/b" }],
+      ) as never,
+  };
+  const config = loadConfig(
+    new Map([
+      ["OVERLAP_CACHE_DIR", `${base}/cache`],
+      ["OVERLAP_ARTIFACT_ROOTS", `${base}/art`],
+      ["OVERLAP_LOG_ROOTS", `${base}/logs`],
+      ["OVERLAP_LOG_LEVEL", "error"],
+    ]),
+  );
+  const pools = await startCachePools(config, db, silentLogger, { serverStderr: () => {} });
+  try {
+    const fields = cacheFields(pools);
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: "Query", fields: { ...fields.query } }),
+      subscription: new GraphQLObjectType({ name: "Subscription", fields: fields.subscription }),
+    });
+    const result = await graphql({
+      schema,
+      source: `query ($loc: String!) {
+        artifact(location: $loc) { location size tooLarge text contentBase64 }
+        dag(workflowId: "~u/f") { layers nodes { id layer x y } edges { source target points { x y } } }
+        jobLog(jobId: "~u/f//1/a/01", stream: "stderr", tail: 2) { lines size }
+        none: jobLog(jobId: "~u/f//1/a/02") { lines }
+      }`,
+      variableValues: { loc: `file://${base}/art/u/f/1/a/01/score` },
+    });
+    assertEquals(result.errors, undefined);
+    // graphql-js returns null-prototype objects; compare plain ones.
+    const data = JSON.parse(JSON.stringify(result.data)) as Record<string, Record<string, unknown>>;
+    assertEquals(data.artifact, {
+      location: `file://${base}/art/u/f/1/a/01/score`,
+      size: 1,
+      tooLarge: false,
+      text: "9",
+      contentBase64: "OQ==",
+    });
+    assertEquals(data.dag.layers, 2);
+    assertEquals((data.dag.nodes as { layer: number }[]).map((node) => node.layer), [0, 1]);
+    assertEquals(data.jobLog, { lines: ["e2", "e3"], size: 9 });
+    assertEquals(data.none, null);
+
+    const bad = await graphql({
+      schema,
+      source: `{ artifact(location: "file:///etc/passwd") { size } }`,
+    });
+    assert(bad.errors?.[0].message.includes("forbidden"));
+
+    const stream = await subscribe({
+      schema,
+      document: parse(`subscription {
+        searchArtifacts(workflowId: "~u/f", name: "score", value: "9") { fraction done jobIds }
+      }`),
+    });
+    assert(Symbol.asyncIterator in stream);
+    const events: ({ done?: boolean } | undefined)[] = [];
+    for await (const event of stream) {
+      events.push(JSON.parse(JSON.stringify(event.data?.searchArtifacts)));
+    }
+    assertEquals(events.at(-1), { fraction: 1, done: true, jobIds: ["~u/f//1/a/01"] });
+    assert(events.length >= 2 && events.slice(0, -1).every((event) => event?.done === false));
+  } finally {
+    await pools.close();
+    await Deno.remove(base, { recursive: true });
+  }
+});
