@@ -16,8 +16,9 @@
 import { createLogger } from "../log.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { readLines } from "./lines.ts";
-import { entryPath, keyHash, readEntry } from "./key_layout.ts";
-import type { Entry } from "./key_layout.ts";
+import { entryPath, keyHash } from "./key_layout.ts";
+import { readEntry } from "./entry_codec.ts";
+import type { Entry } from "./entry_codec.ts";
 import { parseServerMessage } from "./protocol.ts";
 import type { Priority, ServerMessage, ServerStats } from "./protocol.ts";
 import { permissionFlags, serverPermissions } from "./permissions.ts";
@@ -569,7 +570,7 @@ export class CacheClient {
         return;
       case "done": {
         const request = this.#pending.get(message.id);
-        if (request !== undefined) this.#complete(request);
+        if (request !== undefined) this.#complete(request, message.actionMs);
         return;
       }
       case "error": {
@@ -704,7 +705,7 @@ export class CacheClient {
     this.#write(request.line);
   }
 
-  async #complete(request: PendingRequest): Promise<void> {
+  async #complete(request: PendingRequest, actionMs?: number): Promise<void> {
     clearTimeout(request.timer);
     this.#pending.delete(request.id);
     const entries = request.entries;
@@ -722,7 +723,7 @@ export class CacheClient {
         }
         entries[i] = read;
       }
-      request.control.resolve(request.decode(entries as Entry[]), false);
+      request.control.resolve(request.decode(entries as Entry[]), false, actionMs);
     } catch (error) {
       this.#counts.errors++;
       request.control.reject(error);

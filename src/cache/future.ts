@@ -14,8 +14,11 @@ export type CacheEvent<T> =
 
 /** How the client drives a future. */
 export interface FutureControl<T> {
-  /** Settles with `value`; `hit` says it came from disk without a request. */
-  resolve(value: T, hit: boolean): void;
+  /**
+   * Settles with `value`; `hit` says it came from disk without a request;
+   * `actionMs` is the action's own run time in its worker (misses only).
+   */
+  resolve(value: T, hit: boolean, actionMs?: number): void;
   /** Settles with an error. */
   reject(error: unknown): void;
   /** Adds a progress event. */
@@ -52,6 +55,7 @@ export class CacheFuture<T> implements PromiseLike<T> {
   #reject!: (error: unknown) => void;
   #settled = false;
   #hit: boolean | undefined;
+  #actionMs: number | undefined;
   #value: T | undefined;
   #error: unknown;
   #failed = false;
@@ -71,10 +75,11 @@ export class CacheFuture<T> implements PromiseLike<T> {
     // deno-lint-ignore no-this-alias
     const future = this;
     const control: FutureControl<T> = {
-      resolve(value, hit) {
+      resolve(value, hit, actionMs) {
         if (future.#settled) return;
         future.#settled = true;
         future.#hit = hit;
+        future.#actionMs = actionMs;
         future.#value = value;
         future.#resolve(value);
         future.#notify();
@@ -113,6 +118,11 @@ export class CacheFuture<T> implements PromiseLike<T> {
   /** `true` when the value came from disk without a request; `undefined` until settled. */
   get hit(): boolean | undefined {
     return this.#hit;
+  }
+
+  /** The action's own run time in its worker, in ms (a miss that ran a worker), else `undefined`. */
+  get actionMs(): number | undefined {
+    return this.#actionMs;
   }
 
   /** Whether the future has settled. */

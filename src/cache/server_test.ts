@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { CacheActionError, CacheServerError, CacheTimeoutError } from "./errors.ts";
-import { encodeEntry } from "./key_layout.ts";
+import { encodeEntry } from "./entry_codec.ts";
 import { started, startTestPool, testSpec } from "./testing.ts";
 
 Deno.test("100 concurrent identical misses make one worker run", async () => {

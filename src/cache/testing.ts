@@ -7,7 +7,7 @@
 import { silentLogger } from "../log.ts";
 import { CacheClient } from "./client.ts";
 import type { CacheClientOptions, RequestSpec } from "./client.ts";
-import type { Entry } from "./key_layout.ts";
+import type { Entry } from "./entry_codec.ts";
 
 /** A started test client and its root (removed by `close`). */
 export interface TestPool {

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { encodeEntry } from "./key_layout.ts";
+import { encodeEntry } from "./entry_codec.ts";
 import { loadAction } from "./actions/registry.ts";
 import { ActionFailure } from "./actions/action.ts";
 import type { WorkerSettings } from "./actions/action.ts";

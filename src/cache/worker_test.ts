@@ -1,6 +1,6 @@
 /** The worker as a real subprocess, run by hand the way the server runs it. */
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { decodeEntry } from "./key_layout.ts";
+import { decodeEntry } from "./entry_codec.ts";
 
 async function runWorker(request: Record<string, unknown>) {
   const dir = await Deno.makeTempDir();

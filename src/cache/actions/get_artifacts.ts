@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { AwsClient } from "aws4fetch";
 import { ActionFailure, isInside } from "./action.ts";
 import type { ActionContext, ActionEntry, WorkerSettings } from "./action.ts";
 
@@ -160,6 +159,8 @@ async function readS3Artifact(
       `${location}: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set`,
     );
   }
+  // Loaded only for s3:// locations: most workers never need it.
+  const { AwsClient } = await import("aws4fetch");
   const client = new AwsClient({
     accessKeyId,
     secretAccessKey,
