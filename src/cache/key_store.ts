@@ -22,7 +22,16 @@ export interface Incoming {
   readonly size: number;
 }
 
-/** An entry is bigger than the whole pool. */
+/**
+ * An entry is bigger than the whole pool.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EntryTooLargeError } from "./key_store.ts";
+ * assert(new EntryTooLargeError(10, 5).message.includes("limit of 5 bytes"));
+ * ```
+ */
 export class EntryTooLargeError extends RangeError {
   /** Makes the error for an entry of `size` bytes in a pool of `maxBytes`. */
   constructor(size: number, maxBytes: number) {

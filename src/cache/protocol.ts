@@ -151,7 +151,16 @@ export const MAX_KEYS = 10_000;
 /** Longest request id, in characters. */
 export const MAX_ID_LENGTH = 128;
 
-/** A line that is not a valid message; `id` is set when the line had a readable one. */
+/**
+ * A line that is not a valid message; `id` is set when the line had a readable one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProtocolError } from "./protocol.ts";
+ * assert(new ProtocolError("bad", "7").id === "7");
+ * ```
+ */
 export class ProtocolError extends TypeError {
   /** Request id from the line, if any. */
   readonly id: string | null;

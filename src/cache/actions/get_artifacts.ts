@@ -61,7 +61,19 @@ export async function getArtifacts(context: ActionContext): Promise<ActionEntry[
   return out;
 }
 
-/** Fetches one artifact. */
+/**
+ * Fetches one artifact (see the module doc for the rules per scheme).
+ *
+ * @throws {ActionFailure} `forbidden`, `not_found`, `invalid` or `action_failed`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fetchArtifact } from "./get_artifacts.ts";
+ * const settings = { artifactRoots: ["/nowhere"], logRoots: [], artifactMaxBytes: 1, artifactHosts: [], s3Region: "x" };
+ * await assert.rejects(() => fetchArtifact("file:///etc/passwd", settings), { code: "forbidden" });
+ * ```
+ */
 export async function fetchArtifact(
   location: string,
   settings: WorkerSettings,
