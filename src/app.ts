@@ -26,7 +26,7 @@ import type { GraphQLSchema } from "graphql";
 import { applyDelta } from "./ingest/apply_delta.ts";
 import { validateDelta, type ValidDelta } from "./ingest/validate_delta.ts";
 import type { Logger } from "./log.ts";
-import type { Store } from "./store/store.ts";
+import { type Store, workflowOf } from "./store/store.ts";
 import { type ConnectionRegistry, graphqlWsRoute } from "./ws/hono_adapter.ts";
 
 /** What `GET /healthz` answers. */
@@ -82,11 +82,8 @@ export function workflowsWritten(delta: ValidDelta): Set<string> {
   for (const list of Object.values(delta.upserts)) {
     for (const element of list) ids.add(element.workflowId);
   }
-  for (const id of delta.pruned.workflows) ids.add(id);
-  for (const [kind, list] of Object.entries(delta.pruned)) {
-    if (kind === "workflows") continue;
-    for (const id of list) ids.add(id.slice(0, id.indexOf("//") >>> 0));
-  }
+  // A workflow id has no `//`, so workflowOf maps it to itself.
+  for (const list of Object.values(delta.pruned)) for (const id of list) ids.add(workflowOf(id));
   return ids;
 }
 

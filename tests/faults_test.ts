@@ -74,7 +74,7 @@ for (const serverCase of serverCases()) {
       const fast = collect(ws, WATCH);
       stalled = await stalledSubscriber(test.server.port, WATCH);
       const hub = test.server.services.hub;
-      await waitFor(() => hub.status().members === 2 && fast.length === 1, "both subscribers");
+      await waitFor("both subscribers", () => hub.status().members === 2 && fast.length === 1);
       // 256 KiB per delta: kernel socket buffers fill within a few dozen.
       const big = "x".repeat(256 * 1024);
       let posted = 0;
@@ -88,14 +88,14 @@ for (const serverCase of serverCases()) {
         await test.server.feed.catchUp();
       }
       // The fast subscriber got every delta, in order, while the other was dropped.
-      await waitFor(() => fast.length === posted + 1, "every delta at the fast subscriber");
+      await waitFor("every delta at the fast subscriber", () => fast.length === posted + 1);
       const seqs = fast.slice(1).map((item) => item.extensions!.seq!);
       assertEquals(seqs, [...seqs].sort((a, b) => a - b));
       assertEquals(hub.status().members, 1);
       const more = await test.post("/api/deltas", {
         workflows: [{ id: "~user/flow", statusMsg: "after" }],
       });
-      await waitFor(() => fast.length === posted + 2, "a delta after the cut-off");
+      await waitFor("a delta after the cut-off", () => fast.length === posted + 2);
       assertEquals(fast.at(-1)!.extensions!.seq, more.body.seq);
     } finally {
       stalled?.close();
@@ -109,12 +109,12 @@ for (const serverCase of serverCases()) {
     const ws = client(test.wsUrl);
     try {
       const items = collect(ws, WATCH);
-      await waitFor(() => items.length === 1, "the snapshot");
+      await waitFor("the snapshot", () => items.length === 1);
       await test.server.services.db.query(
         "insert into workflows (id, status_msg) values ($1, $2)",
         ["~sql/flow", "written by SQL"],
       );
-      await waitFor(() => items.length === 2, "the SQL insert");
+      await waitFor("the SQL insert", () => items.length === 2);
       assertEquals(items[1].data, {
         workflows: [{ id: "~sql/flow", statusMsg: "written by SQL" }],
       });
@@ -139,7 +139,7 @@ Deno.test({
       await test.server.feed.catchUp();
       const a = collect(ws, WATCH);
       const b = collect(ws, "subscription @deltas { workflows { statusMsg } }");
-      await waitFor(() => a.length === 1 && b.length === 1, "the snapshots");
+      await waitFor("the snapshots", () => a.length === 1 && b.length === 1);
       const posted: number[] = [];
       let killed = 0;
       for (let i = 1; i <= 1000; i++) {
@@ -156,7 +156,7 @@ Deno.test({
         }
       }
       assert(killed >= 1, "no LISTEN backend was found to terminate");
-      await waitFor(() => a.length === 1001 && b.length === 1001, "all 1,000 deltas", 60_000);
+      await waitFor("all 1,000 deltas", () => a.length === 1001 && b.length === 1001, 60_000);
       for (const items of [a, b]) {
         assertEquals(items.slice(1).map((item) => item.extensions!.seq), posted);
         assertEquals(
@@ -183,11 +183,11 @@ Deno.test({
     const ws = client(second.url.replace("http", "ws") + "/graphql");
     try {
       const items = collect(ws, WATCH);
-      await waitFor(() => items.length === 1, "the snapshot on the second instance");
+      await waitFor("the snapshot on the second instance", () => items.length === 1);
       const res = await first.post("/api/deltas", {
         workflows: [{ id: "~user/flow", statusMsg: "via A" }],
       });
-      await waitFor(() => items.length === 2, "the delta posted to the first instance");
+      await waitFor("the delta posted to the first instance", () => items.length === 2);
       assertEquals(items[1], {
         data: { workflows: [{ id: "~user/flow", statusMsg: "via A" }] },
         extensions: { seq: res.body.seq as number, pruned: [] },

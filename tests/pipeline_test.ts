@@ -79,7 +79,7 @@ for (const serverCase of serverCases()) {
       await test.server.feed.catchUp();
       const view1 = subscribe(ws, deltas(VIEW_1));
       const view2 = subscribe(ws, deltas(VIEW_2));
-      await waitFor(() => view1.items.length === 1 && view2.items.length === 1, "the snapshots");
+      await waitFor("the snapshots", () => view1.items.length === 1 && view2.items.length === 1);
       assertEquals(view1.items[0].extensions, { seq: setup.body.seq as number, snapshot: true });
       assertEquals(view1.items[0].data, {
         workflows: [{
@@ -109,7 +109,7 @@ for (const serverCase of serverCases()) {
       );
       const seed = await test.post("/api/deltas", JSON.parse(SEED_DELTA));
       assertEquals(seed.status, 200);
-      await waitFor(() => view1.items.length >= 2 && view2.items.length >= 2, "the seed overlap");
+      await waitFor("the seed overlap", () => view1.items.length >= 2 && view2.items.length >= 2);
       const expected = {
         data: JSON.parse(SEED_EXPECTED),
         extensions: { seq: seed.body.seq, pruned: [] },
@@ -118,7 +118,7 @@ for (const serverCase of serverCases()) {
       assertEquals(view2.items[1], expected);
       // A marker proves nothing else was queued behind the seed overlap.
       const marker = await test.post("/api/deltas", status("~user/flow//1/foo", "succeeded"));
-      await waitFor(() => view2.items.length >= 3, "the marker");
+      await waitFor("the marker", () => view2.items.length >= 3);
       assertEquals(view1.items.length, 3);
       assertEquals([view2.items[2].extensions?.seq, view2.items.length], [marker.body.seq, 3]);
     } finally {
@@ -204,9 +204,9 @@ for (const serverCase of serverCases()) {
       await test.server.feed.catchUp();
       const first = client(test.wsUrl);
       const live = subscribe(first, deltas(VIEW_2));
-      await waitFor(() => live.items.length === 1, "the snapshot");
+      await waitFor("the snapshot", () => live.items.length === 1);
       const before = await test.post("/api/deltas", status("~user/flow//1/foo", "submitted"));
-      await waitFor(() => live.items.length === 2, "a live delta");
+      await waitFor("a live delta", () => live.items.length === 2);
       await first.dispose();
       const lastSeq = live.items[1].extensions!.seq!;
       assertEquals(lastSeq, before.body.seq);
@@ -220,7 +220,7 @@ for (const serverCase of serverCases()) {
       await test.server.feed.catchUp();
       const second = client(test.wsUrl, { lastSeq });
       const resumed = subscribe(second, deltas(VIEW_2));
-      await waitFor(() => resumed.items.length === 2, "the missed deltas");
+      await waitFor("the missed deltas", () => resumed.items.length === 2);
       assertEquals(resumed.seqs, missed);
       assertEquals(
         resumed.items.map((item) =>
@@ -231,7 +231,7 @@ for (const serverCase of serverCases()) {
       );
       // Resuming from a seq this server never had gives a snapshot marked resync.
       const stale = subscribe(second, deltas(VIEW_2), { lastSeq: 1_000_000 });
-      await waitFor(() => stale.items.length === 1, "the resync snapshot");
+      await waitFor("the resync snapshot", () => stale.items.length === 1);
       assertEquals(stale.items[0].extensions?.resync, true);
       await second.dispose();
     } finally {
@@ -258,7 +258,7 @@ for (const serverCase of serverCases()) {
       const closes: number[] = [];
       const anonymous = client(test.wsUrl, {}, (code) => closes.push(code));
       const a = subscribe(anonymous, "subscription { workflows { id } }");
-      await waitFor(() => closes.length === 1, "the 4401 close");
+      await waitFor("the 4401 close", () => closes.length === 1);
       assertEquals(closes, [4401]);
       assert(a.errors !== undefined);
       const writer = client(
@@ -267,11 +267,11 @@ for (const serverCase of serverCases()) {
         (code) => closes.push(code),
       );
       subscribe(writer, "subscription { workflows { id } }");
-      await waitFor(() => closes.length === 2, "the 4403 close");
+      await waitFor("the 4403 close", () => closes.length === 2);
       assertEquals(closes[1], 4403);
       const reader = client(test.wsUrl, { token: "alice-token-0123456789" });
       const stream = subscribe(reader, "subscription @deltas { workflows { id status } }");
-      await waitFor(() => stream.items.length === 1, "alice's snapshot");
+      await waitFor("alice's snapshot", () => stream.items.length === 1);
       assertEquals(stream.items[0].data, { workflows: [{ id: "~alice/flow", status: "running" }] });
       await test.post(
         "/api/deltas",
@@ -283,7 +283,7 @@ for (const serverCase of serverCases()) {
         { workflows: [{ id: "~alice/flow", status: "held" }] },
         "sched-token-0123456789",
       );
-      await waitFor(() => stream.items.length === 2, "alice's delta");
+      await waitFor("alice's delta", () => stream.items.length === 2);
       assertEquals(stream.items[1], {
         data: { workflows: [{ id: "~alice/flow", status: "held" }] },
         extensions: { seq: mine.body.seq as number, pruned: [] },

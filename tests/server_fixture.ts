@@ -91,21 +91,4 @@ export function serverCases(level?: LogLevel): ServerCase[] {
   }));
 }
 
-/**
- * Waits until `condition()` holds, checking every few ms, or fails after
- * `timeoutMs` with `what` in the message. Used to wait for messages that
- * travel over real sockets, never to wait for time to pass.
- */
-export async function waitFor(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { waitFor } from "./db_fixture.ts";

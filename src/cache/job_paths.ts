@@ -84,7 +84,49 @@ export function parseJobId(id: string): JobParts | null {
  */
 export function logFilePath(root: string, job: JobParts, stream: "stdout" | "stderr"): string {
   const file = stream === "stdout" ? "job.out" : "job.err";
-  return `${root}/${job.owner}/${job.flow}/log/job/${job.cycle}/${job.task}/${job.submit}/${file}`;
+  return `${jobLogDir(root, job)}/${file}`;
+}
+
+/**
+ * Directory of one cycle point's job logs under `root`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cycleLogDir } from "./job_paths.ts";
+ * assert(cycleLogDir("/logs", { owner: "u", flow: "f" }, "3") === "/logs/u/f/log/job/3");
+ * ```
+ */
+export function cycleLogDir(root: string, workflow: WorkflowParts, cycle: string): string {
+  return `${root}/${workflow.owner}/${workflow.flow}/log/job/${cycle}`;
+}
+
+/**
+ * Directory of one job's log files under `root`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jobLogDir, parseJobId } from "./job_paths.ts";
+ * assert(jobLogDir("/logs", parseJobId("~u/f//1/a/02")!) === "/logs/u/f/log/job/1/a/02");
+ * ```
+ */
+export function jobLogDir(root: string, job: JobParts): string {
+  return `${cycleLogDir(root, job, job.cycle)}/${job.task}/${job.submit}`;
+}
+
+/**
+ * Directory of one job's artifacts under `root`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jobArtifactDir, parseJobId } from "./job_paths.ts";
+ * assert(jobArtifactDir("/a", parseJobId("~u/f//1/a/02")!) === "/a/u/f/1/a/02");
+ * ```
+ */
+export function jobArtifactDir(root: string, job: JobParts): string {
+  return `${workflowArtifactDir(root, job)}/${job.cycle}/${job.task}/${job.submit}`;
 }
 
 /**

@@ -149,6 +149,14 @@ interface Member {
 
 const EMPTY = new Map<number, string>();
 
+// A delta-mode payload, built by concatenation around the engine's output so
+// the intersection text is never parsed and re-serialized.
+function deltaPayload(seq: number, json: string | undefined, pruned: readonly string[]): string {
+  return `{"data":${json ?? "null"},"extensions":{"seq":${seq},"pruned":${
+    JSON.stringify(pruned)
+  }}}`;
+}
+
 /**
  * The fan-out hub.
  *
@@ -376,9 +384,7 @@ export class Hub {
     this.#payloads++;
     let payload: string;
     if (cohort.mode === "delta") {
-      payload = `{"data":${json ?? "null"},"extensions":{"seq":${seq},"pruned":${
-        JSON.stringify(pruned)
-      }}}`;
+      payload = deltaPayload(seq, json, pruned);
     } else {
       const result = this.#execute(cohort);
       payload = JSON.stringify({ ...result, extensions: { seq } });
@@ -419,12 +425,7 @@ export class Hub {
           event.pruned.filter((p) => cohort.realm.principal.read(p.workflowId)),
         );
         if (json === undefined && pruned.length === 0) continue;
-        this.#send(
-          member,
-          `{"data":${json ?? "null"},"extensions":{"seq":${event.seq},"pruned":${
-            JSON.stringify(pruned)
-          }}}`,
-        );
+        this.#send(member, deltaPayload(event.seq, json, pruned));
       }
     }
   }

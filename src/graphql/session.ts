@@ -12,6 +12,7 @@
  */
 import {
   execute,
+  type ExecutionArgs,
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -22,7 +23,7 @@ import type { Hub } from "../fanout/hub.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import type { SessionHooks, SubscriptionSink } from "../ws/connection.ts";
-import { CloseCode, type PayloadObject, type SubscribePayload } from "../ws/protocol.ts";
+import { CloseCode, type PayloadObject } from "../ws/protocol.ts";
 import { asQuery, type DocumentCache, operationText, selectOperation } from "./documents.ts";
 
 /** What every session of a server shares. */
@@ -150,16 +151,15 @@ export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): S
           throw error;
         }
       }
-      if (operation.operation === "subscription") {
-        return await stream(deps, payload, variables, context, sink, id, log);
-      }
-      const result = await execute({
+      const args: ExecutionArgs = {
         schema: deps.schema,
         document: compiled.document,
         operationName: payload.operationName ?? undefined,
         variableValues: variables,
         contextValue: context,
-      });
+      };
+      if (operation.operation === "subscription") return await stream(args, sink, id, log);
+      const result = await execute(args);
       sink.next(JSON.stringify(result));
       sink.complete();
       return { dispose() {} };
@@ -172,23 +172,12 @@ export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): S
 }
 
 async function stream(
-  deps: SessionDeps,
-  payload: SubscribePayload,
-  variables: Record<string, unknown>,
-  context: unknown,
+  args: ExecutionArgs,
   sink: SubscriptionSink,
   id: string,
   log: Logger,
 ): Promise<{ errors: GraphQLFormattedError[] } | { dispose(): void }> {
-  const compiled = deps.documents.get(payload.query);
-  if ("errors" in compiled) return { errors: compiled.errors.map((e) => e.toJSON()) };
-  const result = await subscribe({
-    schema: deps.schema,
-    document: compiled.document,
-    operationName: payload.operationName ?? undefined,
-    variableValues: variables,
-    contextValue: context,
-  });
+  const result = await subscribe(args);
   if (!(Symbol.asyncIterator in result)) {
     const failed = result as ExecutionResult;
     return { errors: (failed.errors ?? []).map((e) => e.toJSON()) };

@@ -13,6 +13,8 @@
  * @module
  */
 
+import * as layout from "../cache/job_paths.ts";
+
 /** The two files of a job's log. */
 export type JobLogFile = "job.out" | "job.err";
 
@@ -74,12 +76,7 @@ export function jobLogDir(
   task: string,
   submitNum: number,
 ): string {
-  const { owner, flow } = splitWorkflowId(workflowId);
-  checkSegment(cyclePoint, cyclePoint);
-  checkSegment(task, task);
-  return `${trimSlash(logRoot)}/${owner}/${flow}/log/job/${cyclePoint}/${task}/${
-    submitDir(submitNum)
-  }`;
+  return layout.jobLogDir(trimSlash(logRoot), jobParts(workflowId, cyclePoint, task, submitNum));
 }
 
 /**
@@ -93,9 +90,8 @@ export function jobLogDir(
  * ```
  */
 export function cycleLogDir(logRoot: string, workflowId: string, cyclePoint: string): string {
-  const { owner, flow } = splitWorkflowId(workflowId);
   checkSegment(cyclePoint, cyclePoint);
-  return `${trimSlash(logRoot)}/${owner}/${flow}/log/job/${cyclePoint}`;
+  return layout.cycleLogDir(trimSlash(logRoot), splitWorkflowId(workflowId), cyclePoint);
 }
 
 /**
@@ -115,12 +111,10 @@ export function artifactDir(
   task: string,
   submitNum: number,
 ): string {
-  const { owner, flow } = splitWorkflowId(workflowId);
-  checkSegment(cyclePoint, cyclePoint);
-  checkSegment(task, task);
-  return `${trimSlash(artifactRoot)}/${owner}/${flow}/${cyclePoint}/${task}/${
-    submitDir(submitNum)
-  }`;
+  return layout.jobArtifactDir(
+    trimSlash(artifactRoot),
+    jobParts(workflowId, cyclePoint, task, submitNum),
+  );
 }
 
 /**
@@ -138,9 +132,23 @@ export function cycleArtifactDir(
   workflowId: string,
   cyclePoint: string,
 ): string {
-  const { owner, flow } = splitWorkflowId(workflowId);
   checkSegment(cyclePoint, cyclePoint);
-  return `${trimSlash(artifactRoot)}/${owner}/${flow}/${cyclePoint}`;
+  return `${
+    layout.workflowArtifactDir(trimSlash(artifactRoot), splitWorkflowId(workflowId))
+  }/${cyclePoint}`;
+}
+
+// The layout is defined once, by the cache that reads it (src/cache/job_paths.ts);
+// the simulator only checks its inputs and writes there.
+function jobParts(
+  workflowId: string,
+  cyclePoint: string,
+  task: string,
+  submitNum: number,
+): layout.JobParts {
+  checkSegment(cyclePoint, cyclePoint);
+  checkSegment(task, task);
+  return { ...splitWorkflowId(workflowId), cycle: cyclePoint, task, submit: submitDir(submitNum) };
 }
 
 function trimSlash(root: string): string {
