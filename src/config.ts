@@ -90,6 +90,13 @@ export interface Config {
   readonly heartbeatBufferS: number;
   /** Whether to run the scheduler simulator (`OVERLAP_SIMULATOR`: `1`, `0`, or unset = auto). */
   readonly simulator: "on" | "off" | "auto";
+  /**
+   * Write token the simulator sends (`OVERLAP_SIMULATOR_TOKEN`); needed when
+   * tokens are configured. The built-in simulator does not start without it then.
+   */
+  readonly simulatorToken: string | undefined;
+  /** Server the `deno task demo` simulator talks to (`OVERLAP_SIMULATOR_URL`; default this server's host and port). */
+  readonly simulatorUrl: string | undefined;
 }
 
 /** A source of environment variables; `Deno.env` satisfies it. */
@@ -138,6 +145,8 @@ export const DEFAULTS: Config = Object.freeze({
   heartbeatIntervalS: 60,
   heartbeatBufferS: 30,
   simulator: "auto",
+  simulatorToken: undefined,
+  simulatorUrl: undefined,
 });
 
 /**
@@ -258,6 +267,8 @@ export function loadConfig(env: EnvSource = Deno.env): Config {
       7 * 86400,
     ),
     simulator: readSwitch(env, "OVERLAP_SIMULATOR"),
+    simulatorToken: readOptional(env, "OVERLAP_SIMULATOR_TOKEN"),
+    simulatorUrl: readUrl(env, "OVERLAP_SIMULATOR_URL", ["http:", "https:"]),
   };
 }
 

@@ -1,25 +1,56 @@
 /**
  * The parts wired into a production server besides the realtime pipeline:
- * the cache pools and their GraphQL fields, the heartbeat monitor and the
- * scheduler simulator. Tests start servers without them, or with the ones
- * they exercise.
+ * the cache pools and their GraphQL fields, the heartbeat monitor with
+ * `POST /api/heartbeats`, and the scheduler simulator. Tests start servers
+ * without them, or with the ones they exercise.
  *
  * @module
  */
+import { cacheExtension } from "./cache/extension.ts";
 import type { Config } from "./config.ts";
-import type { StartOptions } from "./server.ts";
+import { type HeartbeatExtension, startHeartbeats } from "./heartbeat/extension.ts";
+import type { Extension, StartOptions } from "./server.ts";
+import { simulatorExtension } from "./simulator/extension.ts";
 
 /**
- * The start options of `deno task start`.
+ * The start options of `deno task start`: cache pools, heartbeat monitor and
+ * simulator, in that order (stopped in reverse).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadConfig } from "./config.ts";
  * import { standardExtensions } from "./extensions.ts";
- * assert.equal(typeof standardExtensions(loadConfig(new Map())), "object");
+ * const options = standardExtensions(loadConfig(new Map()));
+ * assert.equal(typeof options.extend, "function");
+ * assert.equal(typeof options.services, "function");
  * ```
  */
-export function standardExtensions(_config: Config): Omit<StartOptions, "log"> {
-  return {};
+export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
+  let heartbeats: HeartbeatExtension | undefined;
+  return {
+    async extend(db, log, { auth }) {
+      const started: Extension[] = [];
+      try {
+        started.push(await cacheExtension(config, db, log));
+        heartbeats = await startHeartbeats(config, db, log);
+        started.push(heartbeats);
+        started.push(
+          await simulatorExtension(config, db, log, {
+            tokensConfigured: auth === "tokens",
+          }),
+        );
+        return started;
+      } catch (error) {
+        for (const extension of started.reverse()) await extension.close?.();
+        throw error;
+      }
+    },
+    services: () => ({
+      heartbeats: async (body) => {
+        if (heartbeats === undefined) throw new Error("the heartbeat monitor is not started");
+        return { ...await heartbeats.ingest(body) };
+      },
+    }),
+  };
 }

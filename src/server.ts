@@ -9,10 +9,11 @@ import { createApp, type Services } from "./app.ts";
 import { createAccess, isLoopback, loadTokenEntries } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
+import type { OverlapEvent } from "./db/event_delta.ts";
 import { EventFeed } from "./db/event_feed.ts";
 import { loadSnapshot, pruneEventLog, readEvents, retentionFloor } from "./db/event_log.ts";
 import { openDatabase } from "./db/open.ts";
-import { Hub, type HubEvent } from "./fanout/hub.ts";
+import { Hub } from "./fanout/hub.ts";
 import { DocumentCache } from "./graphql/documents.ts";
 import { createSchema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -29,8 +30,10 @@ export interface Extension {
   /** Figures merged into `GET /status`. */
   status?(): Record<string, unknown>;
   /** Called with every event after the store applied it. */
-  onEvents?(events: readonly HubEvent[]): void;
-  /** Stops it. */
+  onEvents?(events: readonly OverlapEvent[]): void;
+  /** Called once the server listens, with its base URL (the simulator talks to it). */
+  onListen?(url: string): Promise<void> | void;
+  /** Stops it. Extensions stop before the server does, last started first. */
   close?(): Promise<void> | void;
 }
 
@@ -39,7 +42,11 @@ export interface StartOptions {
   /** Logger; a stderr logger at the configured level by default. */
   readonly log?: Logger;
   /** Called once the database is open; returns extensions to wire in. */
-  readonly extend?: (db: Database, log: Logger) => Promise<Extension[]> | Extension[];
+  readonly extend?: (
+    db: Database,
+    log: Logger,
+    context: { readonly auth: "open" | "tokens" },
+  ) => Promise<Extension[]> | Extension[];
   /** Called with the services once the app is built (the heartbeat route). */
   readonly services?: (services: Services) => Partial<Pick<Services, "heartbeats">>;
 }
@@ -106,7 +113,7 @@ export async function startServer(
   let retention: ReturnType<typeof setInterval> | undefined;
   let server: Deno.HttpServer | undefined;
   try {
-    extensions.push(...(await options.extend?.(db, log) ?? []));
+    extensions.push(...(await options.extend?.(db, log, { auth: exposure }) ?? []));
     const store = new Store();
     const snapshot = await loadSnapshot(db);
     store.load(snapshot);
@@ -171,6 +178,7 @@ export async function startServer(
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
     const url = `http://${host}:${addr.port}`;
     log.info("listening", { url, database: db.kind, auth: exposure, seq: store.seq });
+    for (const extension of extensions) await extension.onListen?.(url);
     const running = server;
     const runningFeed = feed;
     const timer = retention;
@@ -183,11 +191,13 @@ export async function startServer(
       close() {
         closing ??= (async () => {
           clearInterval(timer);
+          // Extensions first: the simulator still posts to the server and the
+          // monitor still writes to the database while they run.
+          await closeAll(extensions, log);
           await runningFeed.stop();
           connections.closeAll(1001, "server shutting down");
           await running.shutdown();
           hub.close();
-          for (const extension of extensions) await extension.close?.();
           await db.close();
           log.info("stopped");
         })();
@@ -198,8 +208,19 @@ export async function startServer(
     if (retention !== undefined) clearInterval(retention);
     await feed?.stop();
     await server?.shutdown();
-    for (const extension of extensions) await extension.close?.();
+    await closeAll(extensions, log);
     await db.close();
     throw error;
+  }
+}
+
+/** Stops extensions, last started first; one that fails to stop does not keep the others running. */
+async function closeAll(extensions: readonly Extension[], log: Logger): Promise<void> {
+  for (const extension of [...extensions].reverse()) {
+    try {
+      await extension.close?.();
+    } catch (error) {
+      log.error("stopping an extension failed", { error });
+    }
   }
 }

@@ -439,6 +439,11 @@ async function serve(config: ServerConfig): Promise<void> {
     statsChanged();
   };
 
+  // The server belongs to its client. Ctrl-C in a terminal (or `timeout`)
+  // signals the whole process group; dying then would look like a crash to
+  // the client, which would log it and restart the server during shutdown.
+  // The client stops us by closing stdin, or with SIGKILL.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => {});
   send({ type: "ready", pid: Deno.pid, stats: stats() });
   log.info("started", {
     workers: config.workers,

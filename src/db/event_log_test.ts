@@ -266,6 +266,7 @@ for (const dbCase of dbCases()) {
             taskId: T,
             submitNum: 1,
             status: null,
+            statusMsg: null,
             platform: null,
             submittedTime: null,
             startedTime: "2024-01-02T03:04:05.000Z",

@@ -186,6 +186,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 2,
+    name: "job status messages; in-flight indexes for the heartbeat monitor",
+    statements: [
+      // Why a job failed ("heartbeat lost" when the monitor marked it), as
+      // workflows have had from the start.
+      "alter table jobs add column status_msg text",
+      // The monitor's restart load reads only in-flight rows: a partial index
+      // keeps that read small however many finished jobs the table holds.
+      `create index jobs_in_flight on jobs (id) include (last_heartbeat_time)
+        where status in ('submitted', 'running')`,
+      "create index workflows_in_flight on workflows (id) where status = 'running'",
+    ],
+  },
 ];
 
 /** What {@linkcode migrate} did. */
@@ -206,8 +220,8 @@ export interface MigrateResult {
  * import { openPglite } from "./pglite.ts";
  * import { migrate } from "./migrations.ts";
  * const db = await openPglite("memory://");
- * assert.deepEqual((await migrate(db)).applied, [1]);
- * assert.deepEqual(await migrate(db), { applied: [], version: 1 });
+ * assert.deepEqual((await migrate(db)).applied, [1, 2]);
+ * assert.deepEqual(await migrate(db), { applied: [], version: 2 });
  * await db.close();
  * ```
  */

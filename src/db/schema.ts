@@ -99,6 +99,7 @@ export const SCHEMA: Readonly<Record<Kind, KindSpec>> = {
   jobs: spec("jobs", "jobs", "job", [
     ["submitNum", "submitNum"],
     ["status", "string"],
+    ["statusMsg", "string"],
     ["platform", "string"],
     ["submittedTime", "time"],
     ["startedTime", "time"],

@@ -66,6 +66,8 @@ type Job {
   id: ID!
   submitNum: Int
   status: String
+  "Why the job is in its status ('heartbeat lost' when Overlap marked it failed)."
+  statusMsg: String
   platform: String
   submittedTime: String
   startedTime: String

@@ -106,6 +106,22 @@ interface Item {
   retry: boolean;
 }
 
+/** Counters of a {@linkcode HeartbeatMonitor}, for `GET /status`. */
+export interface MonitorStats {
+  /** Jobs watched now. */
+  readonly jobs: number;
+  /** Workflows watched now. */
+  readonly workflows: number;
+  /** Due items checked against the database since start. */
+  readonly checked: number;
+  /** Items marked lost since start. */
+  readonly marked: number;
+  /** Items brought back to running by a heartbeat after the mark. */
+  readonly revived: number;
+  /** Checks and revivals that failed on a database error. */
+  readonly errors: number;
+}
+
 /** An item taken off the wheel while its check runs; events still land here. */
 interface Checking {
   readonly item: Item;
@@ -160,6 +176,7 @@ export class HeartbeatMonitor {
   #timer: unknown = undefined;
   #running = false;
   #ticking: Promise<unknown> | undefined;
+  #counts = { checked: 0, marked: 0, revived: 0, errors: 0 };
 
   /**
    * Creates a monitor with nothing tracked and no timer running.
@@ -216,6 +233,26 @@ export class HeartbeatMonitor {
   get size(): number {
     return this.#wheels.job.size + this.#wheels.workflow.size + this.#checking.job.size +
       this.#checking.workflow.size;
+  }
+
+  /**
+   * Counters since the monitor was created.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { HeartbeatMonitor } from "./monitor.ts";
+   * const monitor = new HeartbeatMonitor({ db: { query: () => Promise.resolve([]) }, intervalS: 1, bufferS: 0 });
+   * monitor.update({ kind: "workflow", id: "~u/f", lastHeartbeat: 0, status: "running" });
+   * assert.deepEqual(monitor.stats(), { jobs: 0, workflows: 1, checked: 0, marked: 0, revived: 0, errors: 0 });
+   * ```
+   */
+  stats(): MonitorStats {
+    return {
+      jobs: this.#wheels.job.size + this.#checking.job.size,
+      workflows: this.#wheels.workflow.size + this.#checking.workflow.size,
+      ...this.#counts,
+    };
   }
 
   /**
@@ -392,6 +429,7 @@ export class HeartbeatMonitor {
       while (next < due.length) {
         const index = next++;
         outcomes[index] = await this.#check(due[index]);
+        this.#counts.checked++;
       }
     };
     await Promise.all(
@@ -482,6 +520,7 @@ export class HeartbeatMonitor {
       if (checking.untracked) return outcome("finished");
       if (now - latest <= this.spanMs) return outcome("refreshed", latest + this.spanMs);
       if (await markLost(this.#db, kind, id, row)) {
+        this.#counts.marked++;
         this.#log.warn(
           kind === "job"
             ? "job marked failed: heartbeat lost"
@@ -502,6 +541,7 @@ export class HeartbeatMonitor {
       // Still in flight, so something moved it: a sign of life just now.
       return outcome("refreshed", Math.max(now, again.heartbeat ?? -Infinity) + this.spanMs);
     } catch (error) {
+      this.#counts.errors++;
       this.#log.error("heartbeat check failed; will retry", { kind, id, error });
       this.#checking[kind].delete(id);
       if (!checking.untracked) {
@@ -518,6 +558,7 @@ export class HeartbeatMonitor {
     try {
       const heartbeat = await reviveLost(this.#db, kind, id);
       if (heartbeat === undefined) return;
+      this.#counts.revived++;
       this.#log.info(`heartbeat after the mark: ${kind} back to running`, {
         id,
         lastHeartbeat: new Date(heartbeat ?? update.lastHeartbeat).toISOString(),
@@ -529,6 +570,7 @@ export class HeartbeatMonitor {
         lastHeartbeat: Math.max(heartbeat ?? -Infinity, update.lastHeartbeat),
       });
     } catch (error) {
+      this.#counts.errors++;
       this.#log.error("reviving after a late heartbeat failed", { kind, id, error });
     }
   }

@@ -136,7 +136,8 @@ for (const dbCase of dbCases()) {
     assertEquals((await statusOf(db, "jobs", JOB)).status, "running");
     clock.now = T0 + SPAN + 1;
     assertEquals(await monitor.tick(), [{ kind: "job", id: JOB, result: "marked" }]);
-    assertEquals((await statusOf(db, "jobs", JOB)).status, "failed");
+    const marked = await statusOf(db, "jobs", JOB);
+    assertEquals([marked.status, marked.status_msg], ["failed", "heartbeat lost"]);
     assert(lines.some((l) => l.includes("job marked failed: heartbeat lost") && l.includes(JOB)));
     assert(lines.some((l) => l.includes('reason="heartbeat lost"')));
     await feed.pump(); // the mark comes back as an event: nothing left to untrack
@@ -226,7 +227,8 @@ for (const dbCase of dbCases()) {
     await heartbeat(db, "jobs", JOB, T0 + 99_000);
     await feed.pump();
     await monitor.idle();
-    assertEquals((await statusOf(db, "jobs", JOB)).status, "running");
+    const revived = await statusOf(db, "jobs", JOB);
+    assertEquals([revived.status, revived.status_msg], ["running", null]);
     assert(lines.some((l) => l.includes("heartbeat after the mark: job back to running")));
     assertEquals(monitor.deadlineOf("job", JOB), T0 + 99_000 + SPAN);
     await feed.pump(); // the revival's own event (status running) keeps it tracked
@@ -245,6 +247,20 @@ for (const dbCase of dbCases()) {
     await monitor.idle();
     const row = await statusOf(db, "workflows", WF);
     assertEquals([row.status, row.status_msg], ["running", null]);
+  });
+
+  test("a failure the scheduler reported is not undone by a stray heartbeat", async (db) => {
+    await addWorkflow(db);
+    await addJob(db);
+    const { monitor, feed } = rig(db);
+    await feed.pump();
+    // No finishedTime, no status message: not Overlap's mark.
+    await db.query("update jobs set status = 'failed' where id = $1", [JOB]);
+    await feed.pump();
+    await heartbeat(db, "jobs", JOB, T0 + 5_000);
+    await feed.pump();
+    await monitor.idle();
+    assertEquals((await statusOf(db, "jobs", JOB)).status, "failed");
   });
 
   test("a failure the scheduler reported (finishedTime set) is not undone by a stray heartbeat", async (db) => {

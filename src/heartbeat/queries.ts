@@ -91,9 +91,8 @@ export async function markLost(
   id: string,
   seen: Pick<HeartbeatRow, "status" | "heartbeatText">,
 ): Promise<boolean> {
-  const set = kind === "job"
-    ? `status = '${JOB_LOST_STATUS}'`
-    : `status = '${WORKFLOW_LOST_STATUS}', status_msg = '${HEARTBEAT_LOST}'`;
+  const set = `status = '${kind === "job" ? JOB_LOST_STATUS : WORKFLOW_LOST_STATUS}', ` +
+    `status_msg = '${HEARTBEAT_LOST}'`;
   const rows = await db.query(
     `update ${TABLE[kind]} set ${set}
       where id = $1 and status = $2 and status in (${IN_FLIGHT_SQL[kind]})
@@ -109,10 +108,10 @@ export async function markLost(
  * heartbeat came after the mark. Returns its last heartbeat in ms when it
  * did (`null` if it has none), `undefined` when the item was not marked lost.
  *
- * A workflow marked lost is recognised exactly (`stalled` with status
- * message `heartbeat lost`). Jobs have no status message column, so a job
- * marked lost is one that is `failed` without a `finished_time`: a scheduler
- * reporting a real failure sets `finishedTime`.
+ * An item marked lost is recognised exactly: `failed` (job) or `stalled`
+ * (workflow) with status message `heartbeat lost`. A job must also have no
+ * `finished_time`: a scheduler that reported the end of the job since has
+ * the last word.
  *
  * @example
  * ```ts ignore
@@ -126,9 +125,9 @@ export async function reviveLost(
   id: string,
 ): Promise<number | null | undefined> {
   const sql = kind === "job"
-    ? `update jobs set status = 'running'
-        where id = $1 and status = '${JOB_LOST_STATUS}' and finished_time is null
-          and last_heartbeat_time is not null
+    ? `update jobs set status = 'running', status_msg = null
+        where id = $1 and status = '${JOB_LOST_STATUS}' and status_msg = '${HEARTBEAT_LOST}'
+          and finished_time is null and last_heartbeat_time is not null
         returning last_heartbeat_time as hb`
     : `update workflows set status = 'running', status_msg = null
         where id = $1 and status = '${WORKFLOW_LOST_STATUS}' and status_msg = '${HEARTBEAT_LOST}'

@@ -234,7 +234,7 @@ const BAD: [unknown, typeof TypeError | typeof RangeError, string][] = [
   [
     { workflows: [{ id: W, jobs: [{ id: J, jobs: [] }] }] },
     TypeError,
-    'workflows[0].jobs[0]: unknown field "jobs" (expected id, submitNum, status, platform, ' +
+    'workflows[0].jobs[0]: unknown field "jobs" (expected id, submitNum, status, statusMsg, platform, ' +
     "submittedTime, startedTime, finishedTime, lastHeartbeatTime)",
   ],
   [

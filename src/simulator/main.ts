@@ -47,8 +47,8 @@ export function parseSimulatorArgs(args: readonly string[], env: EnvSource): Sim
   const config = loadConfig(env);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const hostPart = host.includes(":") ? `[${host}]` : host;
-  let url = env.get("OVERLAP_SIMULATOR_URL") || `http://${hostPart}:${config.port}`;
-  let token = env.get("OVERLAP_SIMULATOR_TOKEN") || undefined;
+  let url = config.simulatorUrl ?? `http://${hostPart}:${config.port}`;
+  let token = config.simulatorToken;
   let seed: number | undefined;
   let cycles: number | undefined;
   for (let i = 0; i < args.length; i += 2) {
