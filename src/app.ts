@@ -212,7 +212,11 @@ export function createApp(services: Services): Hono {
         return c.json(await heartbeats(body, principal));
       } catch (error) {
         if (error instanceof TypeError || error instanceof RangeError) {
+          log.info("heartbeats refused", { token: principal.name, reason: error.message });
           throw new HttpError(400, error.message);
+        }
+        if (error instanceof Deno.errors.PermissionDenied) {
+          throw new HttpError(403, `token ${principal.name} ${error.message}`);
         }
         throw error;
       }

@@ -3,56 +3,10 @@
  * client receives them over the WebSocket. Runs on PGlite, and on real
  * PostgreSQL when `TEST_DATABASE_URL` is set.
  */
-import { type Client, createClient } from "graphql-ws";
 import { assert, assertEquals } from "./assert.ts";
 import { SEED_DELTA, SEED_EXPECTED, VIEW_1, VIEW_2 } from "./seed.ts";
 import { serverCases, waitFor } from "./server_fixture.ts";
-
-interface Received {
-  data: unknown;
-  extensions?: { seq?: number; snapshot?: boolean; resync?: boolean; pruned?: string[] };
-  errors?: unknown[];
-}
-
-/** One subscription's received payloads. */
-class Stream {
-  readonly items: Received[] = [];
-  errors: unknown = undefined;
-  done = false;
-  unsubscribe: () => void = () => {};
-  get seqs(): number[] {
-    return this.items.map((item) => item.extensions?.seq ?? -1);
-  }
-}
-
-function subscribe(
-  client: Client,
-  query: string,
-  extensions?: Record<string, unknown>,
-): Stream {
-  const stream = new Stream();
-  stream.unsubscribe = client.subscribe({ query, extensions }, {
-    next: (value) => void stream.items.push(value as Received),
-    error: (error) => stream.errors = error,
-    complete: () => stream.done = true,
-  });
-  return stream;
-}
-
-function client(
-  url: string,
-  params: Record<string, unknown> = {},
-  onClosed?: (code: number) => void,
-): Client {
-  return createClient({
-    url,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: false,
-    connectionParams: params,
-    on: { closed: (event) => onClosed?.((event as CloseEvent).code) },
-  });
-}
+import { client, subscribe } from "./ws_fixture.ts";
 
 const deltas = (view: string) => view.replace("subscription {", "subscription @deltas {");
 

@@ -139,14 +139,13 @@ export function trackingEvents(event: TrackableEvent): TrackingEvent[] {
     throw new TypeError(`event.at: expected an ISO 8601 time, got ${JSON.stringify(event.at)}`);
   }
   const out: TrackingEvent[] = [];
-  const jobs = new Map<string, { status?: unknown; lastHeartbeatTime?: unknown }>();
+  const jobs = new Map<string, Record<string, unknown>>();
   for (const workflow of event.delta.workflows) {
     classify("workflow", workflow, at, out);
     // Merge the two places a job change appears; either may carry the fields.
     const collect = (job: DeltaElement) => {
       const seen = jobs.get(job.id) ?? {};
-      if ("status" in job) seen.status = job.status;
-      if ("lastHeartbeatTime" in job) seen.lastHeartbeatTime = job.lastHeartbeatTime;
+      for (const field of JOB_FIELDS) if (field in job) seen[field] = job[field];
       jobs.set(job.id, seen);
     };
     for (const job of workflow.jobs ?? []) collect(job);
@@ -165,18 +164,28 @@ export function trackingEvents(event: TrackableEvent): TrackingEvent[] {
   return out;
 }
 
+// What tracking reads of a job change.
+const JOB_FIELDS = ["status", "lastHeartbeatTime", "submittedTime", "startedTime"] as const;
+
+function time(value: unknown): number {
+  return typeof value === "string" ? Date.parse(value) : NaN;
+}
+
 function classify(kind: TrackedKind, element: DeltaElement, at: number, out: TrackingEvent[]) {
   const hasStatus = "status" in element && element.status !== undefined;
-  const heartbeat = typeof element.lastHeartbeatTime === "string"
-    ? Date.parse(element.lastHeartbeatTime)
-    : NaN;
+  const heartbeat = time(element.lastHeartbeatTime);
   if (hasStatus) {
     const status = element.status as string | null;
     if (status === null || !inFlightStatuses(kind).includes(status)) {
       out.push({ name: "untrack", payload: { kind, id: element.id, reason: "finished", status } });
       return;
     }
-    const lastHeartbeat = Number.isNaN(heartbeat) ? at : heartbeat;
+    // The latest time the scheduler gave with the change, as the restart
+    // load reads it (docs/heartbeat.md), so both agree on the scheduler's
+    // clock; the commit time only when it gave none.
+    const given = [heartbeat, time(element.submittedTime), time(element.startedTime)]
+      .filter((t) => !Number.isNaN(t));
+    const lastHeartbeat = given.length > 0 ? Math.max(...given) : at;
     out.push({ name: "track/update", payload: { kind, id: element.id, lastHeartbeat, status } });
     return;
   }

@@ -27,6 +27,24 @@ Deno.test("a job becoming submitted or running is tracked from the event's commi
   }
 });
 
+Deno.test("the scheduler's submitted/started time is the sign of life, the latest given winning", () => {
+  const submitted = "2024-05-01T11:58:00.000Z";
+  const started = "2024-05-01T11:59:00.000Z";
+  assertEquals(
+    trackingEvents(event([{
+      id: WF,
+      jobs: [{ id: JOB, status: "submitted", submittedTime: submitted }],
+      taskProxies: [{ id: "~u/flow//1/foo", jobs: [{ id: JOB, startedTime: started }] }],
+    }])),
+    [{
+      name: "track/update",
+      payload: { kind: "job", id: JOB, lastHeartbeat: Date.parse(started), status: "submitted" },
+    }],
+  );
+  // A time alone, with no status change, is no heartbeat.
+  assertEquals(trackingEvents(event([{ id: WF, jobs: [{ id: JOB, startedTime: started }] }])), []);
+});
+
 Deno.test("a heartbeat in the same event is the sign of life instead of the commit time", () => {
   const hb = "2024-05-01T11:59:58.500Z";
   const job = { id: JOB, status: "running", lastHeartbeatTime: hb };

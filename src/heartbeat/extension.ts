@@ -29,8 +29,11 @@ export interface HeartbeatExtensionOptions {
 export interface HeartbeatExtension extends Extension {
   /** The monitor (tests tick it). */
   readonly monitor: HeartbeatMonitor;
-  /** The core of `POST /api/heartbeats`. */
-  ingest(body: unknown): Promise<HeartbeatCounts>;
+  /**
+   * The core of `POST /api/heartbeats` for a sender that may write the
+   * workflows `mayWrite` accepts (all when absent).
+   */
+  ingest(body: unknown, mayWrite?: (workflowId: string) => boolean): Promise<HeartbeatCounts>;
 }
 
 /**
@@ -80,7 +83,7 @@ export async function startHeartbeats(
   });
   return {
     monitor,
-    ingest: (body) => ingestHeartbeats(db, body, { now: options.now }),
+    ingest: (body, mayWrite) => ingestHeartbeats(db, body, { now: options.now, mayWrite }),
     onEvents(events: readonly OverlapEvent[]) {
       for (const event of events) emitTracking(bus, event);
     },

@@ -45,6 +45,17 @@ export interface ParsedHeartbeats {
   readonly workflows: ReadonlyMap<string, number>;
 }
 
+/** Options of {@linkcode ingestHeartbeats}. */
+export interface HeartbeatIngestOptions extends HeartbeatLimits {
+  /** The server's clock (the time of a heartbeat without one); default `Date.now`. */
+  readonly now?: () => number;
+  /**
+   * Whether the sender may write a workflow (its token's write scope). A batch
+   * with any id outside it is refused whole with `Deno.errors.PermissionDenied`.
+   */
+  readonly mayWrite?: (workflowId: string) => boolean;
+}
+
 /** What a batch did. */
 export interface HeartbeatCounts {
   /** Distinct ids in the batch. */
@@ -288,9 +299,19 @@ export async function writeHeartbeats(
 export async function ingestHeartbeats(
   db: Database,
   body: unknown,
-  options: HeartbeatLimits & { readonly now?: () => number } = {},
+  options: HeartbeatIngestOptions = {},
 ): Promise<HeartbeatCounts> {
   const parsed = parseHeartbeats(body, (options.now ?? Date.now)(), options);
+  if (options.mayWrite !== undefined) {
+    for (const id of [...parsed.workflows.keys(), ...parsed.jobs.keys()]) {
+      const workflowId = id.split("//", 1)[0];
+      if (!options.mayWrite(workflowId)) {
+        throw new Deno.errors.PermissionDenied(
+          `may not write workflow ${workflowId} (heartbeat for ${id}); the batch was not written`,
+        );
+      }
+    }
+  }
   if (parsed.jobs.size + parsed.workflows.size === 0) {
     return { received: 0, updated: 0, unknown: 0, stale: 0 };
   }

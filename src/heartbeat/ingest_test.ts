@@ -1,5 +1,5 @@
 import { dbCases } from "../../tests/db_fixture.ts";
-import { assertEquals, assertThrows } from "../../tests/assert.ts";
+import { assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
 import type { Queryable } from "../db/database.ts";
 import { heartbeatKind, ingestHeartbeats, parseHeartbeats, parseIsoTime } from "./ingest.ts";
 
@@ -181,6 +181,28 @@ for (const dbCase of dbCases()) {
         unknown: 0,
         stale: 0,
       });
+    } finally {
+      await drop();
+    }
+  });
+
+  Deno.test(`a batch with an id outside the sender's write scope is refused whole (${dbCase.name})`, async () => {
+    const { db, drop } = await dbCase.open();
+    try {
+      await seed(db);
+      const before = await db.query("select id, last_heartbeat_time from jobs order by id");
+      const mayWrite = (workflowId: string) => workflowId === "~u/other";
+      await assertRejects(
+        () => ingestHeartbeats(db, { heartbeats: [{ id: JOB }] }, { now: () => NOW, mayWrite }),
+        Deno.errors.PermissionDenied,
+        `may not write workflow ${WF} (heartbeat for ${JOB}); the batch was not written`,
+      );
+      assertEquals(await db.query("select id, last_heartbeat_time from jobs order by id"), before);
+      const counts = await ingestHeartbeats(db, { heartbeats: [{ id: JOB }] }, {
+        now: () => NOW,
+        mayWrite: (workflowId) => workflowId === WF,
+      });
+      assertEquals(counts.updated, 1);
     } finally {
       await drop();
     }
