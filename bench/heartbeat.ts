@@ -15,8 +15,8 @@
  * target: a tick at least 20× cheaper than the scan at 100k items.
  *
  * ```sh
- * deno run -A bench/heartbeat_bench.ts        # 100k items, 60 s simulated, three scenarios
- * deno run -A bench/heartbeat_bench.ts --items 10000 --silent 0.001
+ * deno run -A bench/heartbeat.ts        # 100k items, 60 s simulated, three scenarios
+ * deno run -A bench/heartbeat.ts --items 10000 --silent 0.001
  * ```
  *
  * Times are in-thread busy time (`performance.now()` around the work; the
@@ -177,7 +177,7 @@ function prng(seed: number): () => number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { runHeartbeatBench } from "./heartbeat_bench.ts";
+ * import { runHeartbeatBench } from "./heartbeat.ts";
  * const figures = await runHeartbeatBench({ items: 2_000, seconds: 3, warmup: 1 });
  * assert.equal(figures.wheel.marked, figures.scan.marked);
  * ```
@@ -303,7 +303,7 @@ export async function runHeartbeatBench(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatFigures, runHeartbeatBench } from "./heartbeat_bench.ts";
+ * import { formatFigures, runHeartbeatBench } from "./heartbeat.ts";
  * const text = formatFigures(await runHeartbeatBench({ items: 1_000, seconds: 2, warmup: 1 }));
  * assert(text.includes("| tick: whole (+ checking due items), median"));
  * ```

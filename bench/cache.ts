@@ -4,7 +4,7 @@
  * `artifacts` pool (server and worker subprocesses) reading `file://`
  * artifacts of 1 KiB.
  *
- * Run: `deno run -A bench/cache_bench.ts [hits=20000] [misses=60] [flood=400]`
+ * Run: `deno run -A bench/cache.ts [hits=20000] [misses=60] [flood=400]`
  *
  * @module
  */
