@@ -396,7 +396,6 @@ for (const serverCase of serverCases()) {
         // Worker runs are the servers' figures, on each pool's next stats line (≤ 100 ms).
         await waitFor("the pools' stats lines", async () => {
           const now = await status();
-          console.log(JSON.stringify(now));
           return now.dag.workerRuns === 2 && now.logs.workerRuns === 3 &&
             now.artifacts.workerRuns === 5;
         });
@@ -447,6 +446,148 @@ for (const serverCase of serverCases()) {
       });
     } finally {
       await ws?.dispose();
+      await test?.stop();
+      await Deno.remove(base, { recursive: true });
+    }
+  });
+
+  Deno.test(`cache e2e (${serverCase.name}): read scopes apply to dag, jobLog, searchArtifacts and artifact`, async () => {
+    const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "overlap-cache-scope-" }));
+    const artifacts = `${base}/artifacts`;
+    const logs = `${base}/logs`;
+    const job = parseJobId(`${W}//1/a/01`)!;
+    const out = logFilePath(logs, job, "stdout");
+    await Deno.mkdir(out.slice(0, out.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(out, "one\ntwo\n");
+    await Deno.mkdir(jobArtifactDir(artifacts, job), { recursive: true });
+    await Deno.writeTextFile(`${jobArtifactDir(artifacts, job)}/score`, "9\n");
+    const tokens = {
+      writer: "writer-token-0123456789",
+      reader: "reader-token-0123456789",
+      outsider: "outsider-token-0123456789",
+    };
+    const env = {
+      OVERLAP_CACHE_DIR: `${base}/cache`,
+      OVERLAP_ARTIFACT_ROOTS: artifacts,
+      OVERLAP_LOG_ROOTS: logs,
+      OVERLAP_LOG_LEVEL: "error",
+      OVERLAP_TOKENS: JSON.stringify([
+        { name: "writer", token: tokens.writer, scopes: ["write"] },
+        { name: "reader", token: tokens.reader, scopes: ["read:~u/*"] },
+        { name: "outsider", token: tokens.outsider, scopes: ["read:~x/*"] },
+      ]),
+    };
+    const config = testConfig(env);
+    let test: TestServer | undefined;
+    const clients: Client[] = [];
+    try {
+      test = await serverCase.start(env, {
+        extend: async (db, log) => [await cacheExtension(config, db, log)],
+      });
+      const server = test;
+      const ingest = await server.post("/api/deltas", {
+        workflows: [{
+          id: W,
+          taskProxies: [{ id: task("a") }, { id: task("b") }],
+          edges: [edge("a", "b")],
+        }],
+      }, tokens.writer);
+      assertEquals(ingest.status, 200);
+      const query = `{
+        dag(workflowId: "${W}") { layers nodes { id layer x y } }
+        jobLog(jobId: "${W}//1/a/01", tail: 1) { lines }
+      }`;
+      const search = async (token: string) => {
+        const ws = createClient({
+          url: server.wsUrl,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          connectionParams: { token },
+        });
+        clients.push(ws);
+        const events: unknown[] = [];
+        const ended = Promise.withResolvers<void>();
+        ws.subscribe({ query: SEARCH, variables: { id: W, name: "score", value: "9" } }, {
+          next: (value) => void events.push(value),
+          error: (error) => ended.reject(error),
+          complete: () => ended.resolve(),
+        });
+        await ended.promise;
+        return events.at(-1);
+      };
+      const done = (jobIds: string[], scanned: number) => ({
+        data: {
+          searchArtifacts: {
+            fraction: 1,
+            detail: null,
+            done: true,
+            jobIds,
+            scanned,
+            truncated: false,
+          },
+        },
+      });
+
+      assertEquals(await server.post("/graphql", { query }, tokens.reader), {
+        status: 200,
+        body: {
+          data: {
+            dag: {
+              layers: 2,
+              nodes: [
+                { id: task("a"), layer: 0, x: 0, y: 0 },
+                { id: task("b"), layer: 1, x: 0, y: 100 },
+              ],
+            },
+            jobLog: { lines: ["two"] },
+          },
+        },
+      });
+      assertEquals(await search(tokens.reader), done([`${W}//1/a/01`], 1));
+      // Outside the token's read scope: as if there were nothing, and no cache request made.
+      assertEquals(await server.post("/graphql", { query }, tokens.outsider), {
+        status: 200,
+        body: { data: { dag: null, jobLog: null } },
+      });
+      assertEquals(await search(tokens.outsider), done([], 0));
+      // artifact: a file of a readable workflow, yes; anything else needs read on every workflow.
+      const score = `file://${jobArtifactDir(artifacts, job)}/score`;
+      const artifact = (location: string, token: string) =>
+        server.post("/graphql", {
+          query: "query ($l: String!) { artifact(location: $l) { text } }",
+          variables: { l: location },
+        }, token);
+      assertEquals(await artifact(score, tokens.reader), {
+        status: 200,
+        body: { data: { artifact: { text: "9\n" } } },
+      });
+      for (
+        const [location, token] of [
+          [score, tokens.outsider],
+          ["file:///etc/passwd", tokens.reader],
+          ["s3://bucket/u/f/1/a/01/score", tokens.reader],
+        ]
+      ) {
+        const refused = await artifact(location, token);
+        assertEquals(refused.body.data, { artifact: null });
+        assertEquals(
+          (refused.body.errors as { message: string }[])[0].message,
+          `not allowed to read ${location}: a token scoped to some workflows may read only ` +
+            "file:// artifacts of those workflows under the artifact roots",
+        );
+      }
+
+      const response = await fetch(`${server.server.url}/status`, {
+        headers: { authorization: `Bearer ${tokens.reader}` },
+      });
+      assertEquals(response.status, 200);
+      const cache = (await response.json()).cache as Record<string, Record<string, unknown>>;
+      assertEquals(
+        [cache.dag.misses, cache.logs.misses, cache.artifacts.misses],
+        [1, 1, 2],
+      );
+    } finally {
+      for (const ws of clients) await ws.dispose();
       await test?.stop();
       await Deno.remove(base, { recursive: true });
     }

@@ -9,6 +9,14 @@
  *
  * Cache errors surface as GraphQL field errors with the cache's message.
  *
+ * Read scopes apply as to the rest of the schema: `dag` and `jobLog` answer
+ * `null`, and `searchArtifacts` finds nothing, for a workflow the caller may
+ * not read (`context.canRead`, which the server passes; without it nothing is
+ * readable). `artifact` serves a `file://` artifact of a readable workflow
+ * (by the layout of job_paths.ts); any other location (`http(s)://`,
+ * `s3://`, files of no workflow) only to a caller who may read every
+ * workflow (`context.readAll`), and is a field error otherwise.
+ *
  * @module
  */
 import { Buffer } from "node:buffer";
@@ -23,6 +31,7 @@ import {
   GraphQLString,
 } from "graphql";
 import type { GraphQLFieldConfigMap, GraphQLNullableType } from "graphql";
+import { artifactWorkflow } from "./job_paths.ts";
 import type { CachePools } from "./pools.ts";
 import type { Artifact } from "./artifact_cache.ts";
 
@@ -44,6 +53,17 @@ export interface SearchArtifactsEvent {
   readonly jobIds: readonly string[] | null;
   readonly scanned: number | null;
   readonly truncated: boolean | null;
+}
+
+/** Whether the request's caller may read every workflow (the server's `GraphqlContext.readAll`). */
+function mayReadAll(context: unknown): boolean {
+  return (context as { readAll?: unknown } | null | undefined)?.readAll === true;
+}
+
+/** Whether the request's caller may read `workflowId` (the server's `GraphqlContext.canRead`). */
+function mayRead(context: unknown, workflowId: string): boolean {
+  const canRead = (context as { canRead?: unknown } | null | undefined)?.canRead;
+  return typeof canRead === "function" && canRead(workflowId) === true;
 }
 
 const nonNull = <T extends GraphQLNullableType>(type: T) => new GraphQLNonNull(type);
@@ -161,19 +181,32 @@ const SearchArtifactsEventType = new GraphQLObjectType<SearchArtifactsEvent>({
  * });
  * ```
  */
-export function cacheFields(pools: Pick<CachePools, "dag" | "artifacts" | "logs">): CacheFields {
+export function cacheFields(
+  pools: Pick<CachePools, "dag" | "artifacts" | "logs" | "artifactRoots">,
+): CacheFields {
   return {
     query: {
       artifact: {
         type: ArtifactType,
         args: { location: { type: nonNull(GraphQLString) } },
-        resolve: async (_root, args: { location: string }) =>
-          (await pools.artifacts.getArtifacts([args.location]))[0],
+        resolve: async (_root, args: { location: string }, context) => {
+          if (!mayReadAll(context)) {
+            const workflowId = artifactWorkflow(args.location, pools.artifactRoots);
+            if (workflowId === null || !mayRead(context, workflowId)) {
+              throw new Deno.errors.PermissionDenied(
+                `not allowed to read ${args.location}: a token scoped to some workflows may read ` +
+                  "only file:// artifacts of those workflows under the artifact roots",
+              );
+            }
+          }
+          return (await pools.artifacts.getArtifacts([args.location]))[0];
+        },
       },
       dag: {
         type: DagLayoutType,
         args: { workflowId: { type: nonNull(GraphQLID) } },
-        resolve: (_root, args: { workflowId: string }) => pools.dag.getDag(args.workflowId),
+        resolve: (_root, args: { workflowId: string }, context) =>
+          mayRead(context, args.workflowId) ? pools.dag.getDag(args.workflowId) : null,
       },
       jobLog: {
         type: JobLogType,
@@ -188,10 +221,14 @@ export function cacheFields(pools: Pick<CachePools, "dag" | "artifacts" | "logs"
         resolve: (
           _root,
           args: { jobId: string; stream: string; tail?: number; page?: number; pageSize?: number },
+          context,
         ) => {
           if (args.stream !== "stdout" && args.stream !== "stderr") {
             throw new TypeError(`stream must be "stdout" or "stderr", got ${args.stream}`);
           }
+          // Not a job id (no `//`): getLogFile refuses it below.
+          const cut = args.jobId.indexOf("//");
+          if (cut !== -1 && !mayRead(context, args.jobId.slice(0, cut))) return null;
           return pools.logs.getLogFile(args.jobId, args.stream, {
             tail: args.tail ?? undefined,
             page: args.page ?? undefined,
@@ -211,7 +248,20 @@ export function cacheFields(pools: Pick<CachePools, "dag" | "artifacts" | "logs"
         subscribe: async function* (
           _root: unknown,
           args: { workflowId: string; name: string; value: string },
+          context: unknown,
         ): AsyncGenerator<SearchArtifactsEvent> {
+          if (!mayRead(context, args.workflowId)) {
+            // Like a workflow without artifacts: whether it exists is not told.
+            yield {
+              fraction: 1,
+              detail: null,
+              done: true,
+              jobIds: [],
+              scanned: 0,
+              truncated: false,
+            };
+            return;
+          }
           const search = pools.artifacts.searchArtifacts(args.workflowId, args.name, args.value);
           try {
             for await (const event of search.events()) {

@@ -50,6 +50,7 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
         none: jobLog(jobId: "~u/f//1/a/02") { lines }
       }`,
       variableValues: { loc: `file://${base}/art/u/f/1/a/01/score` },
+      contextValue: { canRead: () => true, readAll: true },
     });
     assertEquals(result.errors, undefined);
     // graphql-js returns null-prototype objects; compare plain ones.
@@ -69,6 +70,7 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
     const bad = await graphql({
       schema,
       source: `{ artifact(location: "file:///etc/passwd") { size } }`,
+      contextValue: { canRead: () => true, readAll: true },
     });
     assert(bad.errors?.[0].message.includes("forbidden"));
 
@@ -77,6 +79,7 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
       document: parse(`subscription {
         searchArtifacts(workflowId: "~u/f", name: "score", value: "9") { fraction done jobIds }
       }`),
+      contextValue: { canRead: () => true, readAll: true },
     });
     assert(Symbol.asyncIterator in stream);
     const events: ({ done?: boolean } | undefined)[] = [];
@@ -85,6 +88,31 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
     }
     assertEquals(events.at(-1), { fraction: 1, done: true, jobIds: ["~u/f//1/a/01"] });
     assert(events.length >= 2 && events.slice(0, -1).every((event) => event?.done === false));
+
+    // A workflow outside the caller's read scope: null, and a search that finds nothing.
+    const outside = { canRead: (id: string) => id !== "~u/f", readAll: false };
+    const hidden = await graphql({
+      schema,
+      source: `{
+        dag(workflowId: "~u/f") { layers }
+        jobLog(jobId: "~u/f//1/a/01", stream: "stderr", tail: 2) { lines }
+      }`,
+      contextValue: outside,
+    });
+    assertEquals(JSON.parse(JSON.stringify(hidden)), { data: { dag: null, jobLog: null } });
+    const hiddenSearch = await subscribe({
+      schema,
+      document: parse(`subscription {
+        searchArtifacts(workflowId: "~u/f", name: "score", value: "9") { done jobIds scanned }
+      }`),
+      contextValue: outside,
+    });
+    assert(Symbol.asyncIterator in hiddenSearch);
+    const hiddenEvents = [];
+    for await (const event of hiddenSearch) {
+      hiddenEvents.push(JSON.parse(JSON.stringify(event.data?.searchArtifacts)));
+    }
+    assertEquals(hiddenEvents, [{ done: true, jobIds: [], scanned: 0 }]);
   } finally {
     await pools.close();
     await Deno.remove(base, { recursive: true });

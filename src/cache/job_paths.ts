@@ -156,3 +156,46 @@ export function workflowArtifactDir(root: string, workflow: WorkflowParts): stri
 export function isArtifactName(name: string): boolean {
   return safeSegment(name) && name.length <= 255;
 }
+
+/**
+ * The workflow whose artifact `location` is, by the layout of
+ * {@linkcode jobArtifactDir}: `file://<root>/<owner>/<flow…>/<cycle>/<task>/<NN>/<name>`
+ * under one of `roots` (absolute, no trailing slash). `null` for any other
+ * location (another scheme, outside the roots, not that shape), which only a
+ * caller who may read every workflow may fetch.
+ *
+ * The path is taken as written, after the URL parser folded `.`/`..`; the
+ * worker still resolves symlinks and refuses anything outside the roots.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { artifactWorkflow } from "./job_paths.ts";
+ * const roots = ["/data/artifacts"];
+ * assert.equal(artifactWorkflow("file:///data/artifacts/u/a/b/1/foo/01/x.json", roots), "~u/a/b");
+ * assert.equal(artifactWorkflow("file:///data/artifacts/u/f/1/foo/01/../../../../../v/g/1/a/01/x", roots), "~v/g");
+ * assert.equal(artifactWorkflow("file:///data/artifacts/u/f/x", roots), null);
+ * assert.equal(artifactWorkflow("s3://bucket/u/f/1/foo/01/x", roots), null);
+ * ```
+ */
+export function artifactWorkflow(location: string, roots: readonly string[]): string | null {
+  let path: string;
+  try {
+    const url = new URL(location);
+    if (url.protocol !== "file:" || url.host !== "") return null;
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  for (const root of roots) {
+    if (!path.startsWith(`${root}/`)) continue;
+    const segments = path.slice(root.length + 1).split("/");
+    // owner, at least one flow segment, cycle, task, NN, name
+    if (segments.length < 6 || !segments.every(safeSegment)) return null;
+    const [cycle, task, submit, name] = segments.slice(-4);
+    const workflowId = `~${segments[0]}/${segments.slice(1, -4).join("/")}`;
+    const job = parseJobId(`${workflowId}//${cycle}/${task}/${submit}`);
+    return job !== null && isArtifactName(name) ? workflowId : null;
+  }
+  return null;
+}

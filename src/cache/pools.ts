@@ -19,6 +19,8 @@ export interface CachePools {
   readonly dag: DagCache;
   readonly artifacts: ArtifactCache;
   readonly logs: LogCache;
+  /** The artifact roots as resolved (absolute, symlinks followed): where `file://` artifacts may be. */
+  readonly artifactRoots: readonly string[];
   /** Per-pool figures for `GET /status`. */
   status(): Record<CachePoolName, PoolStats>;
   /** Stops every server and its workers. */
@@ -130,6 +132,7 @@ export async function startCachePools(
     dag: new DagCache(dag, db),
     artifacts: new ArtifactCache(artifacts),
     logs: new LogCache(logs, logRoots.real),
+    artifactRoots: artifactRoots.real,
     status: () => ({ dag: dag.stats(), artifacts: artifacts.stats(), logs: logs.stats() }),
     close: async () => {
       await Promise.all([dag.close(), artifacts.close(), logs.close()]);

@@ -100,7 +100,7 @@ export async function runHttpGraphql(
     document: compiled.document,
     operationName: operationName ?? undefined,
     variableValues: (variables ?? {}) as Record<string, unknown>,
-    contextValue: { store: deps.store, canRead: principal.read },
+    contextValue: { store: deps.store, canRead: principal.read, readAll: principal.readAll },
   });
   return { status: 200, body: JSON.parse(JSON.stringify(result)) };
 }

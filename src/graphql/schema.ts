@@ -100,6 +100,8 @@ export interface GraphqlContext {
   readonly store: Store;
   /** Whether the caller may read the workflow with this id. */
   canRead(workflowId: string): boolean;
+  /** Whether the caller may read every workflow (resources tied to no workflow need it). */
+  readonly readAll: boolean;
 }
 
 /** Extra root fields (for example the cache's) merged into the schema. */

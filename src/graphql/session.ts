@@ -131,7 +131,7 @@ export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): S
       }
       const { operation, deltas, rootFields } = selected;
       const variables = payload.variables ?? {};
-      const context = { store: deps.store, canRead: who.read };
+      const context = { store: deps.store, canRead: who.read, readAll: who.readAll };
       if (operation.operation === "subscription" && rootFields[0] === "workflows") {
         try {
           return await deps.hub.subscribe(who, {
