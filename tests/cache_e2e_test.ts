@@ -28,6 +28,21 @@ function graphVersion(nodes: string[], edges: [string, string][]): string {
 }
 
 const point = (x: number, y: number) => ({ x, y });
+/** An expected layout node. */
+const node = (name: string, layer: number, order: number, x: number, y: number) => ({
+  id: task(name),
+  layer,
+  order,
+  x,
+  y,
+});
+/** An expected routed edge, not reversed, through `points`. */
+const route = (source: string, target: string, ...points: [number, number][]) => ({
+  source: task(source),
+  target: task(target),
+  reversed: false,
+  points: points.map(([x, y]) => point(x, y)),
+});
 
 const DAG_QUERY = `query ($id: ID!) {
   dag(workflowId: $id) {
@@ -115,36 +130,16 @@ for (const serverCase of serverCases()) {
               height: 200,
               crossings: 0,
               nodes: [
-                { id: task("a"), layer: 0, order: 0, x: 60, y: 0 },
-                { id: task("b"), layer: 1, order: 0, x: 0, y: 100 },
-                { id: task("c"), layer: 1, order: 1, x: 120, y: 100 },
-                { id: task("d"), layer: 2, order: 0, x: 60, y: 200 },
+                node("a", 0, 0, 60, 0),
+                node("b", 1, 0, 0, 100),
+                node("c", 1, 1, 120, 100),
+                node("d", 2, 0, 60, 200),
               ],
               edges: [
-                {
-                  source: task("a"),
-                  target: task("b"),
-                  reversed: false,
-                  points: [point(60, 0), point(0, 100)],
-                },
-                {
-                  source: task("a"),
-                  target: task("c"),
-                  reversed: false,
-                  points: [point(60, 0), point(120, 100)],
-                },
-                {
-                  source: task("b"),
-                  target: task("d"),
-                  reversed: false,
-                  points: [point(0, 100), point(60, 200)],
-                },
-                {
-                  source: task("c"),
-                  target: task("d"),
-                  reversed: false,
-                  points: [point(120, 100), point(60, 200)],
-                },
+                route("a", "b", [60, 0], [0, 100]),
+                route("a", "c", [60, 0], [120, 100]),
+                route("b", "d", [0, 100], [60, 200]),
+                route("c", "d", [120, 100], [60, 200]),
               ],
             },
           },
@@ -168,42 +163,17 @@ for (const serverCase of serverCases()) {
               height: 200,
               crossings: 0,
               nodes: [
-                { id: task("a"), layer: 0, order: 0, x: 120, y: 0 },
-                { id: task("b"), layer: 1, order: 0, x: 0, y: 100 },
-                { id: task("c"), layer: 1, order: 1, x: 120, y: 100 },
-                { id: task("d"), layer: 2, order: 0, x: 120, y: 200 },
+                node("a", 0, 0, 120, 0),
+                node("b", 1, 0, 0, 100),
+                node("c", 1, 1, 120, 100),
+                node("d", 2, 0, 120, 200),
               ],
               edges: [
-                {
-                  source: task("a"),
-                  target: task("b"),
-                  reversed: false,
-                  points: [point(120, 0), point(0, 100)],
-                },
-                {
-                  source: task("a"),
-                  target: task("c"),
-                  reversed: false,
-                  points: [point(120, 0), point(120, 100)],
-                },
-                {
-                  source: task("a"),
-                  target: task("d"),
-                  reversed: false,
-                  points: [point(120, 0), point(240, 100), point(120, 200)],
-                },
-                {
-                  source: task("b"),
-                  target: task("d"),
-                  reversed: false,
-                  points: [point(0, 100), point(120, 200)],
-                },
-                {
-                  source: task("c"),
-                  target: task("d"),
-                  reversed: false,
-                  points: [point(120, 100), point(120, 200)],
-                },
+                route("a", "b", [120, 0], [0, 100]),
+                route("a", "c", [120, 0], [120, 100]),
+                route("a", "d", [120, 0], [240, 100], [120, 200]),
+                route("b", "d", [0, 100], [120, 200]),
+                route("c", "d", [120, 100], [120, 200]),
               ],
             },
           },
