@@ -89,7 +89,9 @@ async function main(): Promise<void> {
   });
   log.info("simulating", { url: args.url, workflows: simulator.workflowIds.join(",") });
   const done = Promise.withResolvers<void>();
-  Deno.addSignalListener("SIGINT", () => done.resolve());
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => done.resolve());
+  }
   simulator.start();
   const poll = setInterval(() => {
     if (simulator.finished) done.resolve();
