@@ -431,6 +431,11 @@ for (const serverCase of serverCases()) {
     await Deno.writeTextFile(out, "one\ntwo\n");
     await Deno.mkdir(jobArtifactDir(artifacts, job), { recursive: true });
     await Deno.writeTextFile(`${jobArtifactDir(artifacts, job)}/score`, "9\n");
+    // A link in ~u/f's artifacts to a file of another workflow, ~x/g.
+    const otherDir = jobArtifactDir(artifacts, parseJobId("~x/g//1/a/01")!);
+    await Deno.mkdir(otherDir, { recursive: true });
+    await Deno.writeTextFile(`${otherDir}/secret`, "x\n");
+    await Deno.symlink(`${otherDir}/secret`, `${jobArtifactDir(artifacts, job)}/link`);
     const tokens = {
       writer: "writer-token-0123456789",
       reader: "reader-token-0123456789",
@@ -535,6 +540,7 @@ for (const serverCase of serverCases()) {
         const [location, token] of [
           [score, tokens.outsider],
           ["file:///etc/passwd", tokens.reader],
+          [`file://${jobArtifactDir(artifacts, job)}/link`, tokens.reader],
           ["s3://bucket/u/f/1/a/01/score", tokens.reader],
         ]
       ) {

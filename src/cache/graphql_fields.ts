@@ -31,7 +31,7 @@ import {
   GraphQLString,
 } from "graphql";
 import type { GraphQLFieldConfigMap, GraphQLNullableType } from "graphql";
-import { artifactWorkflow } from "./job_paths.ts";
+import { artifactPath, artifactPathWorkflow, artifactWorkflow } from "./job_paths.ts";
 import type { CachePools } from "./pools.ts";
 import type { Artifact } from "./artifact_cache.ts";
 
@@ -64,6 +64,28 @@ function mayReadAll(context: unknown): boolean {
 function mayRead(context: unknown, workflowId: string): boolean {
   const canRead = (context as { canRead?: unknown } | null | undefined)?.canRead;
   return typeof canRead === "function" && canRead(workflowId) === true;
+}
+
+/**
+ * Whether a caller scoped to some workflows may read the `file://` artifact
+ * at `location`: it must lie, by the layout of job_paths.ts, in a readable
+ * workflow's artifacts, both as written and with symlinks resolved (a link
+ * must not lead into another workflow's artifacts).
+ */
+async function mayReadArtifact(
+  context: unknown,
+  location: string,
+  roots: readonly string[],
+): Promise<boolean> {
+  const workflowId = artifactWorkflow(location, roots);
+  if (workflowId === null || !mayRead(context, workflowId)) return false;
+  let real: string;
+  try {
+    real = await Deno.realPath(artifactPath(location)!);
+  } catch {
+    return true; // nothing there (yet): the worker answers not_found
+  }
+  return artifactPathWorkflow(real, roots) === workflowId;
 }
 
 const nonNull = <T extends GraphQLNullableType>(type: T) => new GraphQLNonNull(type);
@@ -191,8 +213,7 @@ export function cacheFields(
         args: { location: { type: nonNull(GraphQLString) } },
         resolve: async (_root, args: { location: string }, context) => {
           if (!mayReadAll(context)) {
-            const workflowId = artifactWorkflow(args.location, pools.artifactRoots);
-            if (workflowId === null || !mayRead(context, workflowId)) {
+            if (!await mayReadArtifact(context, args.location, pools.artifactRoots)) {
               throw new Deno.errors.PermissionDenied(
                 `not allowed to read ${args.location}: a token scoped to some workflows may read ` +
                   "only file:// artifacts of those workflows under the artifact roots",

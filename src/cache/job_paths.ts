@@ -179,14 +179,42 @@ export function isArtifactName(name: string): boolean {
  * ```
  */
 export function artifactWorkflow(location: string, roots: readonly string[]): string | null {
-  let path: string;
+  const path = artifactPath(location);
+  return path === null ? null : artifactPathWorkflow(path, roots);
+}
+
+/**
+ * The local path of a `file://` location (no host), or `null`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { artifactPath } from "./job_paths.ts";
+ * assert.equal(artifactPath("file:///a/b%20c/../d"), "/a/d");
+ * assert.equal(artifactPath("file://host/a"), null);
+ * ```
+ */
+export function artifactPath(location: string): string | null {
   try {
     const url = new URL(location);
     if (url.protocol !== "file:" || url.host !== "") return null;
-    path = decodeURIComponent(url.pathname);
+    return decodeURIComponent(url.pathname);
   } catch {
     return null;
   }
+}
+
+/**
+ * {@linkcode artifactWorkflow} for a local path rather than a location.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { artifactPathWorkflow } from "./job_paths.ts";
+ * assert.equal(artifactPathWorkflow("/r/u/f/1/foo/01/x", ["/r"]), "~u/f");
+ * ```
+ */
+export function artifactPathWorkflow(path: string, roots: readonly string[]): string | null {
   for (const root of roots) {
     if (!path.startsWith(`${root}/`)) continue;
     const segments = path.slice(root.length + 1).split("/");
