@@ -4,7 +4,8 @@
  * Reads the configuration from the environment and starts the server:
  * embedded PGlite under `OVERLAP_DATA_DIR` unless `DATABASE_URL` is set. A
  * configuration mistake stops the start with one line naming the variable,
- * and exit code 2. SIGINT/SIGTERM stop it cleanly.
+ * and exit code 2; any other failure to start (database, cache servers) with
+ * one line naming the cause, and exit code 1. SIGINT/SIGTERM stop it cleanly.
  *
  * @module
  */
@@ -30,9 +31,10 @@ if (import.meta.main) {
   try {
     server = await startServer(config, { log, ...standardExtensions(config) });
   } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    console.error(`[overlap] cannot start: ${error.message}`);
-    Deno.exit(2);
+    // A configuration mistake exits 2; anything else (the database or a
+    // cache server would not start) exits 1, with the cause on one line.
+    log.error(`cannot start: ${(error as Error).message}`);
+    Deno.exit(error instanceof TypeError ? 2 : 1);
   }
   const running = server;
   const stop = () => {

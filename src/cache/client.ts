@@ -468,7 +468,11 @@ export class CacheClient {
       // Nobody will answer a pending `status` now.
       for (const resolve of this.#statsWaiters.splice(0)) resolve();
       if (this.#closed) return;
-      const tail = this.#stderrTail.trim().split("\n").slice(-3).join(" | ").slice(-800);
+      // The last lines that say something: an uncaught error's message, not
+      // the stack frames under it.
+      const lines = this.#stderrTail.trim().split("\n");
+      const said = lines.filter((line) => !/^\s+at /.test(line));
+      const tail = (said.length > 0 ? said : lines).slice(-3).join(" | ").slice(-800);
       this.#serverDown(
         `the cache server exited with ${describeStatus(status)}${
           wasReady ? "" : " before it was ready"

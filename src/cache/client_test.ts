@@ -200,6 +200,27 @@ Deno.test("a server that cannot start rejects start() with its stderr", async ()
       CacheServerError,
       "before it was ready",
     );
+    // The reason quotes the server's uncaught error, not the stack frames under it.
+    const error = await CacheClient.start({
+      pool: "broken",
+      root: `${root}/file`,
+      maxBytes: 1024,
+      workers: 1,
+      timeoutMs: 1000,
+      actions: [],
+      settings: {
+        artifactRoots: [],
+        logRoots: [],
+        artifactMaxBytes: 1,
+        artifactHosts: [],
+        s3Region: "x",
+      },
+      log: silentLogger,
+      serverStderr: () => {},
+    }).then(() => undefined, (error: Error) => error);
+    assert(error instanceof CacheServerError, String(error));
+    assert(error.message.includes("(stderr: error: Uncaught"), error.message);
+    assert(!/\| {4}at /.test(error.message), error.message);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
