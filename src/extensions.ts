@@ -47,9 +47,9 @@ export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
       }
     },
     services: () => ({
-      heartbeats: async (body, principal) => {
+      heartbeats: (body, principal) => {
         if (heartbeats === undefined) throw new Error("the heartbeat monitor is not started");
-        return { ...await heartbeats.ingest(body, principal.write) };
+        return heartbeats.route(body, principal);
       },
     }),
   };

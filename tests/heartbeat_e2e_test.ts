@@ -49,9 +49,7 @@ async function startWithMonitor(
       return [heartbeats];
     },
     services: () => ({
-      heartbeats: async (body, principal) => ({
-        ...await heartbeats!.ingest(body, principal.write),
-      }),
+      heartbeats: (body, principal) => heartbeats!.route(body, principal),
     }),
   });
   return { test, heartbeats: heartbeats! };

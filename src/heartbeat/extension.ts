@@ -12,7 +12,8 @@ import { EventBus } from "../events/bus.ts";
 import { emitTracking, type TrackingEvents } from "../events/tracking.ts";
 import type { Logger } from "../log.ts";
 import type { Extension } from "../server.ts";
-import { type HeartbeatCounts, ingestHeartbeats } from "./ingest.ts";
+import type { ApiHandler } from "../app.ts";
+import { ingestHeartbeats } from "./ingest.ts";
 import { HeartbeatMonitor, type Scheduler } from "./monitor.ts";
 
 /** Test seams of {@linkcode startHeartbeats}; production passes none. */
@@ -29,11 +30,8 @@ export interface HeartbeatExtensionOptions {
 export interface HeartbeatExtension extends Extension {
   /** The monitor (tests tick it). */
   readonly monitor: HeartbeatMonitor;
-  /**
-   * The core of `POST /api/heartbeats` for a sender that may write the
-   * workflows `mayWrite` accepts (all when absent).
-   */
-  ingest(body: unknown, mayWrite?: (workflowId: string) => boolean): Promise<HeartbeatCounts>;
+  /** The handler of `POST /api/heartbeats`: the batch, for a sender who may write its workflows. */
+  readonly route: ApiHandler;
 }
 
 /**
@@ -47,7 +45,7 @@ export interface HeartbeatExtension extends Extension {
  * // every event read from the log:
  * heartbeats.onEvents([event]);
  * // POST /api/heartbeats:
- * await heartbeats.ingest({ heartbeats: [{ id: "~u/flow//1/foo/01" }] });
+ * await heartbeats.route({ heartbeats: [{ id: "~u/flow//1/foo/01" }] }, principal);
  * await heartbeats.close();
  * ```
  */
@@ -83,7 +81,9 @@ export async function startHeartbeats(
   });
   return {
     monitor,
-    ingest: (body, mayWrite) => ingestHeartbeats(db, body, { now: options.now, mayWrite }),
+    route: async (body, principal) => ({
+      ...await ingestHeartbeats(db, body, { now: options.now, mayWrite: principal.write }),
+    }),
     onEvents(events: readonly OverlapEvent[]) {
       for (const event of events) emitTracking(bus, event);
     },

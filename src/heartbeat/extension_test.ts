@@ -1,5 +1,6 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { dbCases } from "../../tests/db_fixture.ts";
+import { OPEN_PRINCIPAL } from "../auth/tokens.ts";
 import { silentLogger } from "../log.ts";
 import { startHeartbeats } from "./extension.ts";
 
@@ -31,7 +32,7 @@ for (const dbCase of dbCases()) {
       }]);
       assertEquals(heartbeats.monitor.stats().jobs, 1);
       assertEquals(
-        await heartbeats.ingest({ heartbeats: [{ id: "~u/f" }] }),
+        await heartbeats.route({ heartbeats: [{ id: "~u/f" }] }, OPEN_PRINCIPAL),
         { received: 1, updated: 0, unknown: 0, stale: 1 },
       );
       assertEquals(heartbeats.status?.(), {

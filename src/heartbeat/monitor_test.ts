@@ -249,32 +249,26 @@ for (const dbCase of dbCases()) {
     assertEquals([row.status, row.status_msg], ["running", null]);
   });
 
-  test("a failure the scheduler reported is not undone by a stray heartbeat", async (db) => {
-    await addWorkflow(db);
-    await addJob(db);
-    const { monitor, feed } = rig(db);
-    await feed.pump();
-    // No finishedTime, no status message: not Overlap's mark.
-    await db.query("update jobs set status = 'failed' where id = $1", [JOB]);
-    await feed.pump();
-    await heartbeat(db, "jobs", JOB, T0 + 5_000);
-    await feed.pump();
-    await monitor.idle();
-    assertEquals((await statusOf(db, "jobs", JOB)).status, "failed");
-  });
-
-  test("a failure the scheduler reported (finishedTime set) is not undone by a stray heartbeat", async (db) => {
-    await addWorkflow(db);
-    await addJob(db);
-    const { monitor, feed } = rig(db);
-    await feed.pump();
-    await db.query("update jobs set status = 'failed', finished_time = now() where id = $1", [JOB]);
-    await feed.pump();
-    await heartbeat(db, "jobs", JOB, T0 + 5_000);
-    await feed.pump();
-    await monitor.idle();
-    assertEquals((await statusOf(db, "jobs", JOB)).status, "failed");
-  });
+  for (
+    const [how, set] of [
+      ["no status message", "status = 'failed'"],
+      ["finishedTime set", "status = 'failed', finished_time = now()"],
+    ]
+  ) {
+    test(`a failure the scheduler reported (${how}) is not undone by a stray heartbeat`, async (db) => {
+      await addWorkflow(db);
+      await addJob(db);
+      const { monitor, feed } = rig(db);
+      await feed.pump();
+      // Not Overlap's mark, which says "heartbeat lost" and leaves finishedTime unset.
+      await db.query(`update jobs set ${set} where id = $1`, [JOB]);
+      await feed.pump();
+      await heartbeat(db, "jobs", JOB, T0 + 5_000);
+      await feed.pump();
+      await monitor.idle();
+      assertEquals((await statusOf(db, "jobs", JOB)).status, "failed");
+    });
+  }
 
   test("completion stops tracking, and stray heartbeats of finished items cost no query", async (db) => {
     await addWorkflow(db);
