@@ -5,7 +5,9 @@
  * JSON: `[{ "name": "alice-ui", "token": "…", "scopes": ["read:~alice/*"] }]`.
  * Scopes: `read` (every workflow), `read:<pattern>` (workflow ids matching a
  * glob where `*` matches any run of characters), `write` (ingest for every
- * workflow), `write:<pattern>`. Tokens are kept only as SHA-256 digests, and
+ * workflow), `write:<pattern>`, and `operator` (`GET /status` and `GET /metrics`,
+ * which show figures about every workflow and client; it grants no read or
+ * write). Tokens are kept only as SHA-256 digests, and
  * looked up by digest, so no comparison leaks timing about a secret.
  *
  * @module
@@ -28,6 +30,8 @@ export interface Principal {
   readonly write: WorkflowMatcher;
   /** Whether it may write at all. */
   readonly canWrite: boolean;
+  /** Whether it may read the server's figures (`/status`, `/metrics`): the `operator` scope. */
+  readonly operator: boolean;
 }
 
 /** The result of looking up a presented token. */
@@ -51,6 +55,7 @@ export const OPEN_PRINCIPAL: Principal = Object.freeze({
   readAll: true,
   write: () => true,
   canWrite: true,
+  operator: true,
 });
 
 const MAX_TOKENS = 10_000;
@@ -115,11 +120,11 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
       throw new TypeError(`${where}.scopes must be a non-empty array of scope strings`);
     }
     for (const scope of scopes) {
-      if (typeof scope !== "string" || !/^(read|write)(:\S+)?$/.test(scope)) {
+      if (typeof scope !== "string" || !/^((read|write)(:\S+)?|operator)$/.test(scope)) {
         throw new TypeError(
           `${where}.scopes: ${
             JSON.stringify(scope)
-          } is not a scope; expected read, read:<pattern>, write or write:<pattern>`,
+          } is not a scope; expected read, read:<pattern>, write, write:<pattern> or operator`,
         );
       }
     }
@@ -151,7 +156,12 @@ function principalOf(entry: TokenEntry): Principal {
   const writes: string[] = [];
   let readAll = false;
   let writeAll = false;
+  let operator = false;
   for (const scope of entry.scopes) {
+    if (scope === "operator") {
+      operator = true;
+      continue;
+    }
     const colon = scope.indexOf(":");
     const isRead = scope.startsWith("read");
     if (colon < 0) {
@@ -168,6 +178,7 @@ function principalOf(entry: TokenEntry): Principal {
     read: readAll ? () => true : scopeMatcher(reads),
     canWrite: writeAll || writes.length > 0,
     write: writeAll ? () => true : scopeMatcher(writes),
+    operator,
   };
 }
 

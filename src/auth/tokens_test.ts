@@ -83,3 +83,30 @@ Deno.test("bearerToken and isLoopback", () => {
   assert(isLoopback("127.0.0.1") && isLoopback("::1") && isLoopback("localhost"));
   assert(!isLoopback("0.0.0.0") && !isLoopback("10.0.0.1"));
 });
+
+Deno.test("createAccess: the operator scope grants the server's figures and nothing else", async () => {
+  const access = await createAccess([
+    { name: "ops", token: "ops-token-0123456789", scopes: ["operator"] },
+    { name: "ui", token: "ui-token-0123456789", scopes: ["read", "write"] },
+  ]);
+  const ops = await access.authenticate("ops-token-0123456789");
+  const ui = await access.authenticate("ui-token-0123456789");
+  assert(ops.ok && ui.ok);
+  assertEquals(
+    [
+      ops.principal.operator,
+      ops.principal.readKey,
+      ops.principal.canWrite,
+      ops.principal.read("~a/f"),
+    ],
+    [true, "", false, false],
+  );
+  assertEquals(ui.principal.operator, false);
+  const open = await (await createAccess([])).authenticate(undefined);
+  assert(open.ok && open.principal.operator, "an open server has no operators to tell apart");
+  assertThrows(
+    () => parseTokens('[{"name":"a","token":"0123456789abcdef","scopes":["operator:x"]}]', "T"),
+    TypeError,
+    "expected read, read:<pattern>, write, write:<pattern> or operator",
+  );
+});
