@@ -35,12 +35,32 @@ import { Store } from "./store/store.ts";
 import { ConnectionRegistry } from "./ws/hono_adapter.ts";
 import { CloseCode } from "./ws/protocol.ts";
 import { RequestGate } from "./drain/request_gate.ts";
-import { type DrainClock, type DrainReport, type DrainStep, runDrain } from "./drain/run_drain.ts";
+import {
+  type DrainClock,
+  type DrainReport,
+  type DrainStep,
+  runDrain,
+  SYSTEM_DRAIN_CLOCK,
+} from "./drain/run_drain.ts";
 import type { LatencyClocks } from "./metrics/fanout_latency.ts";
 import type { Registry } from "./metrics/registry.ts";
 import { ServerMetrics } from "./metrics/server_metrics.ts";
 
 export type { DrainReport } from "./drain/run_drain.ts";
+
+/** Longest the drain waits for clients to answer the close handshake, in ms. */
+const CLOSE_HANDSHAKE_MS = 2000;
+
+/** Resolves when `promise` does or after `ms`, whichever is first; clears its timer. */
+async function waitAtMost(promise: Promise<void>, ms: number, clock: DrainClock): Promise<void> {
+  let timer: unknown;
+  const late = new Promise<void>((resolve) => timer = clock.setTimeout(resolve, ms));
+  try {
+    await Promise.race([promise, late]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
 
 /** The close reason sent with 1012 when the server drains. */
 export const DRAIN_CLOSE_REASON = "Service restart: reconnect and resume from your last seq";
@@ -242,6 +262,7 @@ export async function startServer(
     const closed = Promise.withResolvers<void>();
     let closing: Promise<DrainReport> | undefined;
     const closeSockets = () => connections.closeAll(CloseCode.ServiceRestart, DRAIN_CLOSE_REASON);
+    const drainClock = options.drainClock ?? SYSTEM_DRAIN_CLOCK;
     const drain = async (): Promise<DrainReport> => {
       // Synchronously: from here on, new ingest and upgrades get 503.
       gate.close();
@@ -263,21 +284,27 @@ export async function startServer(
           run: () => runningFeed.catchUp(),
           pending: () => `delivered seq ${runningFeed.lastSeq}, committed ${runningFeed.headSeq}`,
         },
-        { name: "websockets closed with 1012", run: closeSockets },
-        { name: "extensions stopped", run: () => closeAll(extensions, log) },
-        { name: "event feed stopped", run: () => runningFeed.stop() },
         {
-          name: "listener shut down",
-          run: () => running.shutdown(),
+          name: "websockets closed with 1012",
+          run: async () => {
+            closeSockets();
+            // Let the close frames go out before the listener shuts down
+            // (which would cut the sockets with 1001), but do not wait on a
+            // peer that never answers the closing handshake.
+            await waitAtMost(connections.empty(), CLOSE_HANDSHAKE_MS, drainClock);
+          },
           pending: () => `${connections.size} socket(s) not yet closed`,
         },
+        { name: "extensions stopped", run: () => closeAll(extensions, log) },
+        { name: "event feed stopped", run: () => runningFeed.stop() },
+        { name: "listener shut down", run: () => running.shutdown() },
         { name: "hub closed", run: () => hub.close() },
         { name: "database closed", run: () => db.close() },
       ];
       const { report, finished } = runDrain(steps, {
         timeoutMs: config.drainTimeoutMs,
         log,
-        clock: options.drainClock,
+        clock: drainClock,
         onTimeout: closeSockets,
       });
       finished.then(() => closed.resolve());

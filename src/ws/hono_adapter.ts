@@ -48,6 +48,7 @@ export class ConnectionRegistry {
   #closedBytes = 0;
   #refused = 0;
   #closedWith: { code: number; reason: string } | undefined;
+  #empty: PromiseWithResolvers<void> | undefined;
 
   /**
    * The number of open connections.
@@ -116,6 +117,25 @@ export class ConnectionRegistry {
     const stats = connection.stats;
     this.#closedFrames += stats.framesSent;
     this.#closedBytes += stats.bytesSent;
+    if (this.#open.size === 0) {
+      this.#empty?.resolve();
+      this.#empty = undefined;
+    }
+  }
+
+  /**
+   * Resolves once no connection is open (their sockets finished closing).
+   *
+   * @example
+   * ```ts
+   * import { ConnectionRegistry } from "./hono_adapter.ts";
+   * await new ConnectionRegistry().empty(); // none open: at once
+   * ```
+   */
+  empty(): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    this.#empty ??= Promise.withResolvers<void>();
+    return this.#empty.promise;
   }
 
   /**
