@@ -201,6 +201,7 @@ export async function startServer(
       store: () => store.counts(),
       feed: () => feed,
       draining: () => gate.closed,
+      ingestInFlight: () => gate.inFlight,
     }, options.latencyClocks);
     for (const extension of extensions) extension.metrics?.(metrics.registry);
     const services: Services = {

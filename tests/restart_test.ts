@@ -13,76 +13,14 @@ import { type Client, createClient } from "graphql-ws";
 import { assert, assertEquals } from "./assert.ts";
 import { dbCases } from "./db_fixture.ts";
 import { waitFor } from "./server_fixture.ts";
+import { type Child, startChild } from "./process_fixture.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url);
-const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const W = "~user/restart";
 const BEFORE = 10;
 const DURING = 40;
 const AFTER = 10;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A `main.ts` child: its JSON log lines, its URL once it listens. */
-interface Child {
-  readonly process: Deno.ChildProcess;
-  readonly lines: Record<string, unknown>[];
-  readonly url: Promise<string>;
-  /** Settles when stderr is read to its end. */
-  readonly logged: Promise<void>;
-}
-
-function startChild(env: Record<string, string>): Child {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-sys",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      MAIN.href,
-    ],
-    cwd: ROOT,
-    env: {
-      NO_COLOR: "1",
-      OVERLAP_PORT: "0",
-      OVERLAP_LOG_FORMAT: "json",
-      OVERLAP_SIMULATOR: "0",
-      OVERLAP_DRAIN_TIMEOUT_MS: "10000",
-      ...env,
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const lines: Record<string, unknown>[] = [];
-  const url = Promise.withResolvers<string>();
-  const logged = (async () => {
-    let partial = "";
-    for await (const chunk of process.stderr.pipeThrough(new TextDecoderStream())) {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop()!;
-      for (const text of parts) {
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(text);
-        } catch {
-          throw new Error(`a log line is not JSON: ${text}`);
-        }
-        lines.push(line);
-        if (line.message === "listening" && line.component === "overlap") {
-          url.resolve((line.fields as { url: string }).url);
-        }
-      }
-    }
-    assertEquals(partial, "", "the log ends with a whole line");
-    url.reject(new Error("the server exited before it listened"));
-  })();
-  logged.catch((error) => url.reject(error));
-  return { process, lines, url: url.promise, logged };
-}
 
 /** Posts `statusMsg: m<i>` until some instance accepts it (503 and refused connections are retried). */
 async function postUntilAccepted(base: () => string, i: number, seen: { refused: number }) {

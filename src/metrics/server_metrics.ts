@@ -30,6 +30,8 @@ export interface PipelineSources {
   feed(): { readonly lastSeq: number; readonly headSeq: number; readonly lag: number } | undefined;
   /** Whether the server is draining. */
   draining(): boolean;
+  /** Ingest requests (`POST /api/*`) in flight now. */
+  ingestInFlight(): number;
 }
 
 /** Routes counted by name; every other path counts as `other`, so labels stay bounded. */
@@ -181,6 +183,11 @@ export class ServerMetrics {
       help: "Elements held in the in-memory store, by kind.",
       labelNames: ["kind"],
       read: () => Object.entries(sources.store()).map(([kind, n]) => [{ kind }, n] as const),
+    });
+    gaugeFrom(registry, {
+      name: "overlap_ingest_in_flight",
+      help: "Ingest requests (POST /api/deltas, /api/heartbeats) being handled now.",
+      read: () => sources.ingestInFlight(),
     });
     gaugeFrom(registry, {
       name: "overlap_draining",

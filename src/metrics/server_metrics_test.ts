@@ -16,6 +16,7 @@ Deno.test("ServerMetrics: requests by bounded route, ingest and published events
     store: () => ({ workflows: 1, jobs: 4 }),
     feed: () => ({ lastSeq: 8, headSeq: 10, lag: 2 }),
     draining: () => draining,
+    ingestInFlight: () => 1,
   }, { now: () => mono });
   metrics.request("/api/deltas", 200);
   metrics.request("/api/deltas", 200);
@@ -44,6 +45,7 @@ Deno.test("ServerMetrics: requests by bounded route, ingest and published events
       "overlap_event_feed_lag_seqs 2",
       'overlap_store_elements{kind="jobs"} 4',
       "overlap_draining 1",
+      "overlap_ingest_in_flight 1",
     ]
   ) assert(lines.includes(expected), `missing ${expected}`);
   assert(!lines.some((line) => line.includes("alice")));
