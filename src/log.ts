@@ -85,13 +85,16 @@ function jsonValue(_key: string, value: unknown): unknown {
   return value;
 }
 
-function jsonLine(
-  time: Date,
-  level: LogLevel,
-  component: string,
-  message: string,
-  fields: LogFields | undefined,
-): string {
+/** One event to render. */
+interface LogEvent {
+  readonly time: Date;
+  readonly level: LogLevel;
+  readonly component: string;
+  readonly message: string;
+  readonly fields: LogFields | undefined;
+}
+
+function jsonLine({ time, level, component, message, fields }: LogEvent): string {
   const line = { time: time.toISOString(), level, component, message, fields: fields ?? {} };
   try {
     return JSON.stringify(line, jsonValue);
@@ -109,13 +112,7 @@ function jsonLine(
   }
 }
 
-function textLine(
-  time: Date,
-  level: LogLevel,
-  component: string,
-  message: string,
-  fields: LogFields | undefined,
-): string {
+function textLine({ time, level, component, message, fields }: LogEvent): string {
   let line = `${time.toISOString()} ${level.toUpperCase()} [${component}] ${message}`;
   if (fields) {
     for (const [key, value] of Object.entries(fields)) line += ` ${key}=${formatValue(value)}`;
@@ -157,7 +154,7 @@ export function createLogger(
   const render = format === "json" ? jsonLine : textLine;
   function write(at: LogLevel, message: string, fields?: LogFields): void {
     if (RANK[at] < least) return;
-    sink(render(now(), at, component, message, fields));
+    sink(render({ time: now(), level: at, component, message, fields }));
   }
   return {
     debug: (message, fields) => write("debug", message, fields),

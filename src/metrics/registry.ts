@@ -45,6 +45,15 @@ function samples(reading: Reading): Iterable<readonly [Labels, number]> {
   return typeof reading === "number" ? [[{}, reading]] : reading;
 }
 
+function configOf(registry: Registry, metric: ReadMetric) {
+  return {
+    name: metric.name,
+    help: metric.help,
+    labelNames: metric.labelNames ?? [],
+    registers: [registry],
+  };
+}
+
 /**
  * Registers a counter whose value is read at scrape time from a total the
  * component keeps itself (it must only grow, as a counter does).
@@ -62,10 +71,7 @@ function samples(reading: Reading): Iterable<readonly [Labels, number]> {
  */
 export function counterFrom(registry: Registry, metric: ReadMetric): void {
   new Counter({
-    name: metric.name,
-    help: metric.help,
-    labelNames: metric.labelNames ?? [],
-    registers: [registry],
+    ...configOf(registry, metric),
     collect() {
       this.reset();
       for (const [labels, value] of samples(metric.read())) this.inc(labels, value);
@@ -92,10 +98,7 @@ export function counterFrom(registry: Registry, metric: ReadMetric): void {
  */
 export function gaugeFrom(registry: Registry, metric: ReadMetric): void {
   new Gauge({
-    name: metric.name,
-    help: metric.help,
-    labelNames: metric.labelNames ?? [],
-    registers: [registry],
+    ...configOf(registry, metric),
     collect() {
       this.reset();
       for (const [labels, value] of samples(metric.read())) this.set(labels, value);
