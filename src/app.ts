@@ -9,6 +9,7 @@
  * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
+ * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
  *
  * @module
  */
@@ -20,12 +21,14 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { Hub } from "./fanout/hub.ts";
 import type { DocumentCache } from "./graphql/documents.ts";
+import { mountGraphiql } from "./graphiql/routes.ts";
 import { requestFromSearch, runHttpGraphql } from "./graphql/http.ts";
 import { createSessionHooks } from "./graphql/session.ts";
 import type { GraphQLSchema } from "graphql";
 import { applyDelta } from "./ingest/apply_delta.ts";
 import { validateDelta, type ValidDelta } from "./ingest/validate_delta.ts";
 import type { Logger } from "./log.ts";
+import type { BuiltAssets } from "./web/built_assets.ts";
 import { type Store, workflowOf } from "./store/store.ts";
 import { type ConnectionRegistry, graphqlWsRoute } from "./ws/hono_adapter.ts";
 
@@ -62,6 +65,8 @@ export interface Services {
   readonly status: () => Record<string, unknown>;
   /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
   readonly heartbeats?: ApiHandler;
+  /** GraphiQL's bundle, served at `/graphiql` when wired. */
+  readonly graphiql?: BuiltAssets;
 }
 
 /** The body of every error answer. */
@@ -253,6 +258,8 @@ export function createApp(services: Services): Hono {
     const { status, body: result } = await runHttpGraphql(services, principal, body as never);
     return c.json(result, status);
   });
+
+  if (services.graphiql) mountGraphiql(app, services.graphiql, { tokens: !access.open });
 
   app.notFound(function notFound(c) {
     return c.json({ error: `no route for ${c.req.method} ${c.req.path}` } satisfies ErrorBody, 404);

@@ -47,8 +47,10 @@ export interface StartOptions {
     log: Logger,
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
-  /** Called with the services once the app is built (the heartbeat route). */
-  readonly services?: (services: Services) => Partial<Pick<Services, "heartbeats">>;
+  /** Called with the services once the app is built (the heartbeat route, GraphiQL). */
+  readonly services?: (
+    services: Services,
+  ) => Partial<Pick<Services, "heartbeats" | "graphiql">>;
 }
 
 /** A running server. */
