@@ -14,7 +14,9 @@ if (import.meta.main) {
   const args = new Set(Deno.args);
   const unknown = [...args].filter((arg) => arg !== "--force");
   if (unknown.length > 0) {
-    console.error(`build_graphiql: unknown argument ${unknown[0]}; usage: build_graphiql.ts [--force]`);
+    console.error(
+      `build_graphiql: unknown argument ${unknown[0]}; usage: build_graphiql.ts [--force]`,
+    );
     Deno.exit(2);
   }
   const spec = graphiqlSpec();

@@ -17,7 +17,7 @@ import type { Hono } from "hono";
 import { assetResponse } from "../web/assets.ts";
 import type { BuiltAssets } from "../web/built_assets.ts";
 import { SECURITY_HEADERS } from "../web/headers.ts";
-import { graphiqlCsp, graphiqlPage } from "./page.ts";
+import { createNonce, graphiqlCsp, graphiqlPage } from "./page.ts";
 
 /** Options of {@linkcode graphiqlRoutes}. */
 export interface GraphiqlRouteOptions {
@@ -49,28 +49,41 @@ export function mountGraphiql(
     const headers = { ...SECURITY_HEADERS, "cache-control": "no-store" };
     if (state.kind === "building") {
       const seconds = Math.round((now() - state.since.getTime()) / 1000);
-      return c.json({
-        error:
-          `GraphiQL is being built (for ${seconds} s); reload in a few seconds. Building it ahead: deno task build:graphiql`,
-      }, 503, { ...headers, "retry-after": "5" });
+      return c.json(
+        {
+          error:
+            `GraphiQL is being built (for ${seconds} s); reload in a few seconds. Building it ahead: deno task build:graphiql`,
+        },
+        503,
+        { ...headers, "retry-after": "5" },
+      );
     }
     if (state.kind === "failed") {
-      return c.json({
-        error:
-          `GraphiQL is not available: its bundle could not be built: ${state.reason}. Run deno task build:graphiql to see the build, then restart the server.`,
-      }, 503, headers);
+      return c.json(
+        {
+          error:
+            `GraphiQL is not available: its bundle could not be built: ${state.reason}. Run deno task build:graphiql to see the build, then restart the server.`,
+        },
+        503,
+        headers,
+      );
     }
     const script = state.assets.byName.get("main.js");
     const style = state.assets.byName.get("main.css");
     if (script === undefined || style === undefined) {
-      return c.json({ error: "GraphiQL's bundle has no main.js or main.css; rebuild it" }, 503, headers);
+      return c.json(
+        { error: "GraphiQL's bundle has no main.js or main.css; rebuild it" },
+        503,
+        headers,
+      );
     }
-    const html = graphiqlPage({ script, style }, { tokens: options.tokens });
+    const nonce = createNonce();
+    const html = graphiqlPage({ script, style }, { tokens: options.tokens, nonce });
     return c.body(html, 200, {
       ...SECURITY_HEADERS,
       "content-type": "text/html; charset=utf-8",
       "cache-control": "no-cache",
-      "content-security-policy": graphiqlCsp(c.req.header("host")),
+      "content-security-policy": graphiqlCsp(c.req.header("host"), nonce),
     });
   });
 

@@ -98,7 +98,9 @@ export function prepareAssets(spec: BundleSpec, options: PrepareOptions): BuiltA
       if (now.kind === "ready") {
         return { state: "ready", built: now.built, stamp: now.manifest.stamp.slice(0, 16) };
       }
-      return now.kind === "failed" ? { state: "failed", reason: now.reason } : { state: "building" };
+      return now.kind === "failed"
+        ? { state: "failed", reason: now.reason }
+        : { state: "building" };
     },
     async close() {
       abort.abort();

@@ -264,7 +264,8 @@ async function filesPresent(outDir: URL, manifest: BundleManifest): Promise<bool
 /** The last lines of a failed tool's output, without colour codes. */
 function tail(text: string, lines = 12): string {
   // deno-lint-ignore no-control-regex
-  const plain = text.replace(/\x1b\[[0-9;]*m/g, "").trim();
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, "").replace(/\n\s*Stack backtrace:[^]*$/, "")
+    .trim();
   return plain.split("\n").filter((l) => !l.includes("is experimental")).slice(-lines).join(
     "\n",
   );

@@ -131,10 +131,11 @@ export function App({ tokenNeeded, storage = sessionStorage }: AppProps) {
         httpUrl: "/graphql",
         wsUrl: webSocketUrl(location),
         token,
+        tokenNeeded,
         // A late refusal of a replaced token must not blame the new one.
         onAuthProblem: (message) => current.current === token && setProblem(message),
       }),
-    [token],
+    [token, tokenNeeded],
   );
   useEffect(() => () => void connection.dispose(), [connection]);
   const state = useMemo<TokenState>(() => ({

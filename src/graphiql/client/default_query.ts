@@ -7,9 +7,10 @@
  */
 
 /** The query of the first tab: workflows with their task proxies and jobs. */
-export const WORKFLOWS_QUERY = `# Overlap's GraphiQL. Queries run as POST /graphql; subscriptions run over
-# the graphql-transport-ws WebSocket on /graphql (see the other tabs).
-# Press Ctrl-Enter (or the ▶ button) to run. Explore the schema under "Docs".
+export const WORKFLOWS_QUERY = `# Overlap's GraphiQL. Queries run as
+# POST /graphql; subscriptions (next tabs) run
+# over the graphql-transport-ws WebSocket.
+# Run: Ctrl-Enter or ▶. Schema: the Docs icon.
 query Workflows {
   workflows {
     id
@@ -36,8 +37,9 @@ query Workflows {
 `;
 
 /** A standard subscription: every `next` is the full current result, sent when a delta changes it. */
-export const STANDARD_SUBSCRIPTION = `# Standard mode: nothing is sent until a delta changes what this selects;
-# then every message is the full current result of the selection.
+export const STANDARD_SUBSCRIPTION = `# Standard mode: a message each time a delta
+# changes what this selects, holding the full
+# current result of the selection.
 subscription WatchTasks {
   workflows {
     id
@@ -51,8 +53,10 @@ subscription WatchTasks {
 `;
 
 /** The same selection in delta mode: a snapshot first, then only what each delta changed. */
-export const DELTAS_SUBSCRIPTION = `# Delta mode (@deltas): a snapshot first (extensions.snapshot), then only the
-# overlap of each delta with the selection, and the ids it removed (extensions.pruned).
+export const DELTAS_SUBSCRIPTION = `# Delta mode (@deltas): a snapshot first
+# (extensions.snapshot), then only what each
+# delta changed in the selection, and the ids
+# it removed (extensions.pruned).
 subscription WatchTaskDeltas @deltas {
   workflows {
     id

@@ -11,6 +11,7 @@
  * @module
  */
 import { createGraphiQLFetcher, type Fetcher } from "@graphiql/toolkit";
+import { GraphQLError } from "graphql";
 import { type Client, createClient } from "graphql-ws";
 
 /** How to reach the server, and whom to tell about refusals. */
@@ -21,6 +22,12 @@ export interface OverlapFetcherOptions {
   readonly wsUrl: string;
   /** The token to present, if any. */
   readonly token?: string;
+  /**
+   * Whether the server has tokens. Without a token nothing is sent then:
+   * every operation answers at once that a token is needed (rather than a
+   * request the server can only refuse).
+   */
+  readonly tokenNeeded?: boolean;
   /** Called with a sentence when the server refuses the token (or its absence). */
   readonly onAuthProblem?: (message: string) => void;
   /** `fetch` (default: the global one). */
@@ -39,6 +46,10 @@ export interface OverlapConnection {
   dispose(): Promise<void>;
 }
 
+/** What every operation answers when the server needs a token and none is set. */
+export const TOKEN_NEEDED_MESSAGE =
+  "this server needs a token: paste one with read scope in the Token panel (the key icon)";
+
 /** WebSocket close codes that mean "your token": 4401 unauthorized, 4403 forbidden. */
 const AUTH_CLOSE_CODES = new Set([4401, 4403]);
 
@@ -53,7 +64,9 @@ const AUTH_CLOSE_CODES = new Set([4401, 4403]);
  * assert.equal(webSocketUrl({ protocol: "https:", host: "overlap.example" }), "wss://overlap.example/graphql");
  * ```
  */
-export function webSocketUrl(location: { readonly protocol: string; readonly host: string }): string {
+export function webSocketUrl(
+  location: { readonly protocol: string; readonly host: string },
+): string {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
 }
 
@@ -106,7 +119,7 @@ export function createOverlapFetcher(options: OverlapFetcherOptions): OverlapCon
       },
     },
   });
-  const fetcher = createGraphiQLFetcher({
+  const toolkitFetcher = createGraphiQLFetcher({
     url: options.httpUrl,
     wsClient,
     headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -120,6 +133,9 @@ export function createOverlapFetcher(options: OverlapFetcherOptions): OverlapCon
       return response;
     },
   });
+  const fetcher: Fetcher = options.tokenNeeded && !token
+    ? () => ({ errors: [new GraphQLError(TOKEN_NEEDED_MESSAGE)] })
+    : toolkitFetcher;
   return {
     fetcher,
     wsClient,
