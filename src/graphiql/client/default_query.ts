@@ -36,10 +36,10 @@ query Workflows {
 }
 `;
 
-/** A standard subscription: every `next` is the full current result, sent when a delta changes it. */
-export const STANDARD_SUBSCRIPTION = `# Standard mode: a message each time a delta
-# changes what this selects, holding the full
-# current result of the selection.
+/** A standard subscription: the current result at once, then the full result after each change. */
+export const STANDARD_SUBSCRIPTION = `# Standard mode: the current result at once,
+# then the full result again each time a delta
+# changes what this selects.
 subscription WatchTasks {
   workflows {
     id

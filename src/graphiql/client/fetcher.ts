@@ -1,7 +1,8 @@
 /**
- * GraphiQL's connection to Overlap: queries as `POST /graphql` (JSON), and
- * subscriptions over the `graphql-transport-ws` WebSocket on `/graphql`,
- * through `@graphiql/toolkit`'s fetcher and the npm `graphql-ws` client.
+ * GraphiQL's connection to Overlap: queries as `POST /graphql` (JSON, through
+ * `@graphiql/toolkit`'s fetcher), and subscriptions over the
+ * `graphql-transport-ws` WebSocket on `/graphql` (the npm `graphql-ws`
+ * client).
  *
  * A token, when given, goes as `Authorization: Bearer <token>` on HTTP and
  * as `{ token }` in the `connection_init` payload; never in a URL. Refusals
@@ -10,9 +11,20 @@
  *
  * @module
  */
-import { createGraphiQLFetcher, type Fetcher } from "@graphiql/toolkit";
-import { GraphQLError } from "graphql";
-import { type Client, createClient } from "graphql-ws";
+import {
+  createGraphiQLFetcher,
+  type Fetcher,
+  type FetcherParams,
+  type Observable,
+} from "@graphiql/toolkit";
+import {
+  type DocumentNode,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+} from "graphql";
+import { type Client, createClient, type ExecutionResult } from "graphql-ws";
 
 /** How to reach the server, and whom to tell about refusals. */
 export interface OverlapFetcherOptions {
@@ -82,6 +94,97 @@ async function refusalText(response: Response): Promise<string> {
 }
 
 /**
+ * Whether `params` runs a subscription: the named operation of `document`,
+ * or its only operation when no name is given. GraphiQL passes the parsed
+ * document; without one the query text is parsed here.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSubscription } from "./fetcher.ts";
+ * assert(isSubscription({ query: "subscription { workflows { id } }" }));
+ * assert(!isSubscription({ query: "query A { workflows { id } } subscription B { workflows { id } }", operationName: "A" }));
+ * assert(!isSubscription({ query: "{ not valid" }));
+ * ```
+ */
+export function isSubscription(params: FetcherParams, document?: DocumentNode): boolean {
+  let doc = document;
+  if (doc === undefined) {
+    try {
+      doc = parse(params.query);
+    } catch {
+      return false; // The server reports the syntax error.
+    }
+  }
+  const operations = doc.definitions.filter((d): d is OperationDefinitionNode =>
+    d.kind === Kind.OPERATION_DEFINITION
+  );
+  const chosen = params.operationName
+    ? operations.find((op) => op.name?.value === params.operationName)
+    : operations.length === 1
+    ? operations[0]
+    : undefined;
+  return chosen?.operation === "subscription";
+}
+
+/** What graphql-ws hands a sink's `error`, as something GraphiQL can show. */
+function subscriptionError(error: unknown, url: string): unknown {
+  if (Array.isArray(error)) return error; // GraphQL errors from an `error` message
+  if (error instanceof Error) return error;
+  const close = error as Partial<CloseEvent>;
+  if (typeof close?.code === "number") {
+    return new Error(
+      `the WebSocket was closed with ${close.code}${close.reason ? `: ${close.reason}` : ""}`,
+    );
+  }
+  return new Error(`the WebSocket to ${url} failed`);
+}
+
+/**
+ * One subscription as an Observable (GraphiQL shows each `next` and stops it
+ * with `unsubscribe`). An Observable rather than an async iterator, so an
+ * error ends it without a stray rejected promise.
+ */
+function subscriptionObservable(
+  client: Client,
+  params: FetcherParams,
+  url: string,
+): Observable<ExecutionResult> {
+  return {
+    subscribe(
+      first?: ObserverOrNext,
+      error?: ((error: unknown) => void) | null,
+      complete?: () => void,
+    ) {
+      const observer = typeof first === "function" || first === undefined
+        ? { next: first, error: error ?? undefined, complete }
+        : first;
+      const dispose = client.subscribe(
+        {
+          query: params.query,
+          variables: params.variables ?? undefined,
+          operationName: params.operationName ?? undefined,
+        },
+        {
+          next: (value) => observer.next?.(value as ExecutionResult),
+          error: (e) => observer.error?.(subscriptionError(e, url)),
+          complete: () => observer.complete?.(),
+        },
+      );
+      return { unsubscribe: dispose };
+    },
+  } as Observable<ExecutionResult>;
+}
+
+type ObserverOrNext =
+  | ((value: ExecutionResult) => void)
+  | {
+    next?: (value: ExecutionResult) => void;
+    error?: (error: unknown) => void;
+    complete?: () => void;
+  };
+
+/**
  * Creates GraphiQL's fetcher for one token (make a new one when it changes,
  * so GraphiQL fetches the schema again with it).
  *
@@ -119,9 +222,8 @@ export function createOverlapFetcher(options: OverlapFetcherOptions): OverlapCon
       },
     },
   });
-  const toolkitFetcher = createGraphiQLFetcher({
+  const httpFetcher = createGraphiQLFetcher({
     url: options.httpUrl,
-    wsClient,
     headers: token ? { authorization: `Bearer ${token}` } : {},
     // Overlap answers plain JSON; no multipart incremental delivery.
     enableIncrementalDelivery: false,
@@ -133,9 +235,15 @@ export function createOverlapFetcher(options: OverlapFetcherOptions): OverlapCon
       return response;
     },
   });
-  const fetcher: Fetcher = options.tokenNeeded && !token
-    ? () => ({ errors: [new GraphQLError(TOKEN_NEEDED_MESSAGE)] })
-    : toolkitFetcher;
+  const fetcher: Fetcher = (params, opts) => {
+    if (options.tokenNeeded && !token) {
+      return { errors: [new GraphQLError(TOKEN_NEEDED_MESSAGE)] };
+    }
+    if (isSubscription(params, opts?.documentAST)) {
+      return subscriptionObservable(wsClient, params, options.wsUrl);
+    }
+    return httpFetcher(params, opts);
+  };
   return {
     fetcher,
     wsClient,
