@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/** @jsxImportSource react */
 /**
  * The GraphiQL page's React tree: GraphiQL itself, with Overlap's fetcher,
  * default tabs, and a "Token" panel (a GraphiQL plugin) when the server has
@@ -6,7 +7,7 @@
  *
  * @module
  */
-import React, { createContext, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { GraphiQL, type GraphiQLProps } from "graphiql";
 import { DEFAULT_TABS, WORKFLOWS_QUERY } from "./default_query.ts";
 import { createOverlapFetcher, webSocketUrl } from "./fetcher.ts";

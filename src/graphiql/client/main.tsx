@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/** @jsxImportSource react */
 /**
  * The entry of the GraphiQL bundle (`deno task build:graphiql`): GraphiQL's
  * stylesheet, the page's own, and the React tree mounted on
@@ -9,7 +10,6 @@
  *
  * @module
  */
-import React from "react";
 import { createRoot } from "react-dom/client";
 import "graphiql/graphiql.css";
 import "./page.css";
