@@ -84,7 +84,12 @@ export function prepareAssets(spec: BundleSpec, options: PrepareOptions): BuiltA
       state = { kind: "ready", manifest: result.manifest, assets, built: result.built };
     } catch (error) {
       const reason = (error as Error).message;
-      log.error(`${spec.name} is unavailable: ${oneLine(reason)}`);
+      if (abort.signal.aborted) {
+        // Stopped by close(): the server is stopping, this is no failure to report.
+        log.info(`${spec.name} build stopped`);
+      } else {
+        log.error(`${spec.name} is unavailable: ${oneLine(reason)}`);
+      }
       state = { kind: "failed", reason };
     }
     return state;

@@ -85,9 +85,9 @@ Deno.test("a failed build is one error line and a kept reason; the server side g
   }
 });
 
-Deno.test("close aborts a running build", async () => {
+Deno.test("close aborts a running build, logged as stopped rather than as an error", async () => {
   const s = await spec();
-  const { log } = capture();
+  const { lines, log } = capture();
   try {
     let signal: AbortSignal | undefined;
     const bundle = prepareAssets(s, {
@@ -99,8 +99,9 @@ Deno.test("close aborts a running build", async () => {
     });
     await bundle.close();
     assert(signal?.aborted, "the build got an aborted signal");
-    const state = bundle.state();
-    assert(state.kind === "failed" || state.kind === "ready", state.kind);
+    assertEquals(bundle.state(), { kind: "failed", reason: "bundle tiny: build aborted" });
+    assertEquals(lines.length, 1);
+    assert(lines[0].includes("INFO [web] tiny build stopped"), lines[0]);
   } finally {
     await Deno.remove(s.root, { recursive: true });
   }

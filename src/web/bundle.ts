@@ -287,6 +287,8 @@ export async function buildBundle(
   spec: BundleSpec,
   options: BuildOptions = {},
 ): Promise<BundleManifest> {
+  const aborted = () => new BundleError(spec.name, "build aborted");
+  if (options.signal?.aborted) throw aborted();
   const stamp = await bundleStamp(spec);
   await Deno.mkdir(spec.outDir, { recursive: true });
   const tmp = new URL(`.tmp-${crypto.randomUUID()}/`, spec.outDir);
@@ -307,12 +309,16 @@ export async function buildBundle(
         signal,
       }).output();
     } catch (error) {
+      if (options.signal?.aborted) throw aborted();
+      if (timeout.aborted) {
+        throw new BundleError(spec.name, `deno bundle did not finish within ${timeoutMs} ms`);
+      }
       throw new BundleError(spec.name, `cannot run deno bundle: ${(error as Error).message}`);
     }
+    if (options.signal?.aborted) throw aborted();
     if (timeout.aborted) {
       throw new BundleError(spec.name, `deno bundle did not finish within ${timeoutMs} ms`);
     }
-    if (options.signal?.aborted) throw new BundleError(spec.name, "build aborted");
     if (!out.success) {
       const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
       throw new BundleError(

@@ -199,7 +199,11 @@ Deno.test("a build is killed after its timeout, and when aborted", async () => {
     );
     const abort = new AbortController();
     abort.abort();
-    await assertRejects(() => ensureBundle(spec, { signal: abort.signal }), BundleError);
+    await assertRejects(
+      () => ensureBundle(spec, { signal: abort.signal }),
+      BundleError,
+      "bundle tiny: build aborted",
+    );
     assertEquals(await readManifest(spec.outDir), undefined);
   } finally {
     await cleanup(spec);
