@@ -12,16 +12,15 @@
  * it). Without it the test is reported as ignored, except under CI=true,
  * where it fails.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { graphiqlSpec } from "../src/graphiql/bundle_spec.ts";
 import { TOKEN_KEY } from "../src/graphiql/client/token_store.ts";
 import { silentLogger } from "../src/log.ts";
 import { prepareAssets } from "../src/web/built_assets.ts";
 import { assert, assertEquals } from "./assert.ts";
+import { CHROMIUM, hasChromium, launchChromium } from "./chromium.ts";
 import { serverCases, type TestServer } from "./server_fixture.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 const inCi = Deno.env.get("CI") === "true";
 const ARTIFACTS = new URL("artifacts/graphiql/", import.meta.url);
 const TIMEOUT = 20_000;
@@ -164,19 +163,7 @@ Deno.test({
     const state = await bundle.settled;
     assert(state.kind === "ready", `the GraphiQL bundle: ${JSON.stringify(state)}`);
     const services = () => ({ graphiql: bundle });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       await t.step(
         "open server: a query, a standard subscription, a delta-mode subscription",

@@ -11,20 +11,31 @@ import { graphiqlExtension } from "./extension.ts";
 
 const pglite = serverCases().find((c) => c.name === "pglite")!;
 
-function capture() {
-  const lines: string[] = [];
-  return { lines, log: createLogger("overlap", "info", (line) => lines.push(line)) };
-}
-
-Deno.test("the real GraphiQL bundle is built, served and reported on /status", async () => {
+/** A server with GraphiQL (the real entry, or `entry`) built into a temporary directory. */
+async function start(entry?: string) {
   const outDir = new URL(`file://${await Deno.makeTempDir({ prefix: "overlap-graphiql-" })}/`);
-  const { lines, log } = capture();
-  const graphiql = graphiqlExtension(log.child("graphiql"), graphiqlSpec(outDir));
+  const lines: string[] = [];
+  const log = createLogger("overlap", "info", (line) => lines.push(line));
+  const spec = { ...graphiqlSpec(outDir), ...(entry ? { entry } : {}) };
+  const graphiql = graphiqlExtension(log.child("graphiql"), spec);
   const test = await pglite.start({}, {
     log,
     extend: () => [graphiql],
     services: () => ({ graphiql: graphiql.bundle }),
   });
+  return {
+    test,
+    lines,
+    graphiql,
+    async stop() {
+      await test.stop();
+      await Deno.remove(outDir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("the real GraphiQL bundle is built, served and reported on /status", async () => {
+  const { test, lines, graphiql, stop } = await start();
   try {
     const state = await graphiql.bundle.settled;
     assert(state.kind === "ready", JSON.stringify(state));
@@ -59,21 +70,12 @@ Deno.test("the real GraphiQL bundle is built, served and reported on /status", a
     assertEquals(status.graphiql.built, true);
     assert(lines.some((l) => l.includes("INFO [overlap/graphiql] graphiql bundle built")));
   } finally {
-    await test.stop();
-    await Deno.remove(outDir, { recursive: true });
+    await stop();
   }
 });
 
 Deno.test("a failed build: the server runs, /graphiql answers 503 with the reason, one error line", async () => {
-  const outDir = new URL(`file://${await Deno.makeTempDir({ prefix: "overlap-graphiql-" })}/`);
-  const { lines, log } = capture();
-  const spec = { ...graphiqlSpec(outDir), entry: "src/graphiql/client/no_such_entry.tsx" };
-  const graphiql = graphiqlExtension(log.child("graphiql"), spec);
-  const test = await pglite.start({}, {
-    log,
-    extend: () => [graphiql],
-    services: () => ({ graphiql: graphiql.bundle }),
-  });
+  const { test, lines, graphiql, stop } = await start("src/graphiql/client/no_such_entry.tsx");
   try {
     const state = await graphiql.bundle.settled;
     assertEquals(state.kind, "failed");
@@ -90,7 +92,6 @@ Deno.test("a failed build: the server runs, /graphiql answers 503 with the reaso
     assert(errors[0].includes("[overlap/graphiql] graphiql is unavailable: bundle graphiql:"));
     assert(!errors[0].includes("\n"));
   } finally {
-    await test.stop();
-    await Deno.remove(outDir, { recursive: true });
+    await stop();
   }
 });
