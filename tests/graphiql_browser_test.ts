@@ -5,7 +5,7 @@
  * standard and a delta-mode subscription over graphql-transport-ws seeing a
  * delta the test posts, and the same with a token on a server with tokens.
  * Every page is checked for console errors, page errors, and requests to
- * anything but the server. Screenshots go to tests/artifacts/graphiql/
+ * anything but the server. Screenshots go to test_artifacts/graphiql/
  * (gitignored).
  *
  * Needs /usr/bin/chromium (`apt-get install chromium`; `.ci/run` installs
@@ -22,7 +22,7 @@ import { CHROMIUM, hasChromium, launchChromium } from "./chromium.ts";
 import { serverCases, type TestServer } from "./server_fixture.ts";
 
 const inCi = Deno.env.get("CI") === "true";
-const ARTIFACTS = new URL("artifacts/graphiql/", import.meta.url);
+const ARTIFACTS = new URL("../test_artifacts/graphiql/", import.meta.url);
 const TIMEOUT = 20_000;
 
 const pglite = serverCases().find((c) => c.name === "pglite")!;
