@@ -5,11 +5,11 @@
  * Routes:
  * - `GET /healthz`: liveness, no auth.
  * - `GET /status`: connections, cohorts, last seq, deltas/s, cache pools.
+ * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
  * - `POST /api/deltas`: a scheduler's delta (write scope).
  * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
- * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
  *
  * @module
  */
@@ -61,12 +61,12 @@ export interface Services {
   readonly documents: DocumentCache;
   /** Open WebSocket connections. */
   readonly connections: ConnectionRegistry;
+  /** GraphiQL's bundle, served at `/graphiql` when wired. */
+  readonly graphiql?: BuiltAssets;
   /** Extra figures merged into `GET /status` (event feed, rates, cache pools). */
   readonly status: () => Record<string, unknown>;
   /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
   readonly heartbeats?: ApiHandler;
-  /** GraphiQL's bundle, served at `/graphiql` when wired. */
-  readonly graphiql?: BuiltAssets;
 }
 
 /** The body of every error answer. */
@@ -164,6 +164,9 @@ export function createApp(services: Services): Hono {
     }
   }
 
+  // GraphiQL's page and assets hold no data: no token (data goes over /graphql).
+  if (services.graphiql) mountGraphiql(app, services.graphiql, { tokens: !access.open });
+
   app.get("/status", async function status(c) {
     await principalOf(c);
     return c.json({
@@ -258,8 +261,6 @@ export function createApp(services: Services): Hono {
     const { status, body: result } = await runHttpGraphql(services, principal, body as never);
     return c.json(result, status);
   });
-
-  if (services.graphiql) mountGraphiql(app, services.graphiql, { tokens: !access.open });
 
   app.notFound(function notFound(c) {
     return c.json({ error: `no route for ${c.req.method} ${c.req.path}` } satisfies ErrorBody, 404);

@@ -47,7 +47,7 @@ export interface StartOptions {
     log: Logger,
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
-  /** Called with the services once the app is built (the heartbeat route, GraphiQL). */
+  /** Called with the services once the app is built (the heartbeat route). */
   readonly services?: (
     services: Services,
   ) => Partial<Pick<Services, "heartbeats" | "graphiql">>;
