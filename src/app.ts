@@ -5,9 +5,9 @@
  * Routes:
  * - `GET /healthz`: liveness, no auth.
  * - `GET /status`: connections, cohorts, last seq, deltas/s, cache pools.
- * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
  * - `POST /api/deltas`: a scheduler's delta (write scope).
  * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
+ * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
  *
@@ -28,9 +28,9 @@ import type { GraphQLSchema } from "graphql";
 import { applyDelta } from "./ingest/apply_delta.ts";
 import { validateDelta, type ValidDelta } from "./ingest/validate_delta.ts";
 import type { Logger } from "./log.ts";
-import type { BuiltAssets } from "./web/built_assets.ts";
 import { type Store, workflowOf } from "./store/store.ts";
 import { type ConnectionRegistry, graphqlWsRoute } from "./ws/hono_adapter.ts";
+import type { BuiltAssets } from "./web/built_assets.ts";
 
 /** What `GET /healthz` answers. */
 export interface Health {
