@@ -9,6 +9,7 @@
  * - `GET /metrics`: the same and more in Prometheus text format (`operator`).
  * - `POST /api/deltas`: a scheduler's delta (write scope).
  * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
+ * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
  *
@@ -22,6 +23,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { Hub } from "./fanout/hub.ts";
 import type { DocumentCache } from "./graphql/documents.ts";
+import { mountGraphiql } from "./graphiql/routes.ts";
 import { requestFromSearch, runHttpGraphql } from "./graphql/http.ts";
 import { createSessionHooks } from "./graphql/session.ts";
 import type { GraphQLSchema } from "graphql";
@@ -32,6 +34,7 @@ import type { RequestGate } from "./drain/request_gate.ts";
 import type { ServerMetrics } from "./metrics/server_metrics.ts";
 import { type Store, workflowOf } from "./store/store.ts";
 import { type ConnectionRegistry, graphqlWsRoute } from "./ws/hono_adapter.ts";
+import type { BuiltAssets } from "./web/built_assets.ts";
 
 /** What `GET /healthz` answers. */
 export interface Health {
@@ -65,6 +68,8 @@ export interface Services {
   readonly documents: DocumentCache;
   /** Open WebSocket connections. */
   readonly connections: ConnectionRegistry;
+  /** GraphiQL's bundle, served at `/graphiql` when wired. */
+  readonly graphiql?: BuiltAssets;
   /** Extra figures merged into `GET /status` (event feed, rates, cache pools). */
   readonly status: () => Record<string, unknown>;
   /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
@@ -199,6 +204,9 @@ export function createApp(services: Services): Hono {
       throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
     }
   }
+
+  // GraphiQL's page and assets hold no data: no token (data goes over /graphql).
+  if (services.graphiql) mountGraphiql(app, services.graphiql, { tokens: !access.open });
 
   app.get("/status", async function status(c) {
     await operatorOf(c);

@@ -102,7 +102,9 @@ export interface StartOptions {
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
   /** Called with the services once the app is built (the heartbeat route). */
-  readonly services?: (services: Services) => Partial<Pick<Services, "heartbeats">>;
+  readonly services?: (
+    services: Services,
+  ) => Partial<Pick<Services, "heartbeats" | "graphiql">>;
   /** The drain's timers (tests decide when the bound passes); the real ones by default. */
   readonly drainClock?: DrainClock;
   /** Clocks of the fan-out latency histogram (tests); the real ones by default. */
