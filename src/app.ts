@@ -128,6 +128,8 @@ export function createApp(services: Services): Hono {
   async function principalOf(c: Context): Promise<Principal> {
     const auth = await access.authenticate(bearerToken(c.req.header("authorization")));
     if (!auth.ok) {
+      // An expired token is known: say so plainly, so a person knows to get a new one.
+      if (auth.expiredAt !== undefined) throw new HttpError(401, auth.reason);
       throw new HttpError(401, `unauthorized (${auth.reason}): send Authorization: Bearer <token>`);
     }
     return auth.principal;

@@ -47,6 +47,8 @@ export interface StartOptions {
     log: Logger,
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
+  /** The clock token expiry is judged by (ms since the epoch); `Date.now` by default. */
+  readonly now?: () => number;
   /** Called with the services once the app is built (the heartbeat route). */
   readonly services?: (services: Services) => Partial<Pick<Services, "heartbeats">>;
 }
@@ -105,7 +107,7 @@ export async function startServer(
       host: config.host,
     });
   }
-  const access = await createAccess(entries);
+  const access = await createAccess(entries, { now: options.now });
   const db = await openDatabase(config, log.child("db"));
   const extensions: Extension[] = [];
   const feedLog = log.child("feed");
