@@ -9,6 +9,7 @@
  * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
+ * - `GET /` and `/assets/…`: the browser UI, when built (`services.web`).
  *
  * @module
  */
@@ -62,6 +63,8 @@ export interface Services {
   readonly status: () => Record<string, unknown>;
   /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
   readonly heartbeats?: ApiHandler;
+  /** Public pages and their static assets (the browser UI at `/`), mounted at the root. */
+  readonly web?: Hono;
 }
 
 /** The body of every error answer. */
@@ -255,6 +258,10 @@ export function createApp(services: Services): Hono {
     const { status, body: result } = await runHttpGraphql(services, principal, body as never);
     return c.json(result, status);
   });
+
+  // The UI's page and assets hold no data, so they need no token; the data
+  // they load comes over /graphql, which does.
+  if (services.web) app.route("/", services.web);
 
   app.notFound(function notFound(c) {
     return c.json({ error: `no route for ${c.req.method} ${c.req.path}` } satisfies ErrorBody, 404);

@@ -47,6 +47,8 @@ export interface StartOptions {
     log: Logger,
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
+  /** Public pages mounted at the root (the browser UI). */
+  readonly web?: Services["web"];
   /** The clock token expiry is judged by (ms since the epoch); `Date.now` by default. */
   readonly now?: () => number;
   /** Called with the services once the app is built (the heartbeat route). */
@@ -142,6 +144,7 @@ export async function startServer(
       schema,
       documents,
       connections,
+      web: options.web,
       status: () => ({
         deltasPerSecond: rate.perSecond(),
         feed: { lastSeq: feed?.lastSeq ?? store.seq },
