@@ -48,6 +48,8 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
         dag(workflowId: "~u/f") { layers nodes { id layer x y } edges { source target points { x y } } }
         jobLog(jobId: "~u/f//1/a/01", stream: "stderr", tail: 2) { lines size }
         none: jobLog(jobId: "~u/f//1/a/02") { lines }
+        jobArtifacts(jobId: "~u/f//1/a/01") { name location size }
+        noArtifacts: jobArtifacts(jobId: "~u/f//1/a/02") { name }
       }`,
       variableValues: { loc: `file://${base}/art/u/f/1/a/01/score` },
       contextValue: { canRead: () => true, readAll: true },
@@ -66,6 +68,10 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
     assertEquals((data.dag.nodes as { layer: number }[]).map((node) => node.layer), [0, 1]);
     assertEquals(data.jobLog, { lines: ["e2", "e3"], size: 9 });
     assertEquals(data.none, null);
+    assertEquals(data.jobArtifacts, [
+      { name: "score", location: `file://${base}/art/u/f/1/a/01/score`, size: 1 },
+    ]);
+    assertEquals(data.noArtifacts, []);
 
     const bad = await graphql({
       schema,
@@ -96,10 +102,13 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
       source: `{
         dag(workflowId: "~u/f") { layers }
         jobLog(jobId: "~u/f//1/a/01", stream: "stderr", tail: 2) { lines }
+        jobArtifacts(jobId: "~u/f//1/a/01") { name }
       }`,
       contextValue: outside,
     });
-    assertEquals(JSON.parse(JSON.stringify(hidden)), { data: { dag: null, jobLog: null } });
+    assertEquals(JSON.parse(JSON.stringify(hidden)), {
+      data: { dag: null, jobLog: null, jobArtifacts: null },
+    });
     const hiddenSearch = await subscribe({
       schema,
       document: parse(`subscription {

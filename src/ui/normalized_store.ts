@@ -130,6 +130,8 @@ export class NormalizedStore {
   appliedAt = 0;
   /** The seq of the last applied payload. */
   lastSeq = 0;
+  /** When the last applied payload's frame arrived (`performance.now()`), for update timing. */
+  arrivedAt = 0;
   readonly #byWorkflow = new Map<string, WorkflowIndex>();
   readonly #jobsByTask = new Map<string, Set<string>>();
   readonly #listeners = new Set<() => void>();
@@ -227,7 +229,11 @@ export class NormalizedStore {
    * assert.equal(store.tasks.get("~u/f//1/a")?.status, "running");
    * ```
    */
-  apply(selection: ReadonlyMap<string, SelectionNode>, payload: DeltaPayload): void {
+  apply(
+    selection: ReadonlyMap<string, SelectionNode>,
+    payload: DeltaPayload,
+    arrivedAt?: number,
+  ): void {
     const extensions = payload.extensions ?? {};
     const replace = extensions.snapshot === true || extensions.resync === true;
     const node = selection.get("workflows");
@@ -247,6 +253,7 @@ export class NormalizedStore {
     for (const id of extensions.pruned ?? []) this.#prune(id);
     if (typeof extensions.seq === "number") this.lastSeq = Math.max(this.lastSeq, extensions.seq);
     this.#changed();
+    this.arrivedAt = arrivedAt ?? this.appliedAt;
   }
 
   #changed(): void {

@@ -327,7 +327,7 @@ export class SubscriptionService {
     }
     const selection = group.selection;
     const sink: FrameSink = {
-      next: (payload) => {
+      next: (payload, arrivedAt) => {
         if (group.operationId !== id) return; // a late frame of a replaced subscription
         const p = payload as DeltaPayload;
         group.frames++;
@@ -341,7 +341,7 @@ export class SubscriptionService {
         if (ext.resync) group.resyncs++;
         if (typeof ext.seq === "number") group.lastSeq = Math.max(group.lastSeq ?? 0, ext.seq);
         group.state = "live";
-        this.#store.apply(selection, p);
+        this.#store.apply(selection, p, arrivedAt);
       },
       error: (errors) => {
         if (group.operationId !== id) return;
