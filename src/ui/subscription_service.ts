@@ -162,7 +162,7 @@ export class SubscriptionService {
     this.#transport = options.transport;
     this.#store = options.store;
     this.#engine = options.engine;
-    this.#schedule = options.schedule ?? queueMicrotask;
+    this.#schedule = options.schedule ?? ((callback) => queueMicrotask(callback));
   }
 
   /** Adds (or replaces) a view's subscription. */
