@@ -122,7 +122,7 @@ Deno.test({
         await Deno.writeTextFile(`${dir}/artifacts/e2e/flow/1/prep/01/metrics.json`, '{"rmse":0.42}\n');
         const config = testConfig(env);
         const server = await serve(env, {
-          extend: async (db, log) => [await cacheExtension(config, db, log)],
+          extend: async (db, log) => [await cacheExtension(config, db, log, { serverStderr: () => {} })],
         });
         try {
           assertEquals((await postJson(`${server.url}/api/deltas`, SEED)).status, 200);
@@ -163,6 +163,12 @@ Deno.test({
           // The Table; hiding a column changes its subscription.
           await page.locator('[data-toggle="table"]').click();
           await page.locator(`[data-view="table"] [data-id="${T("post")}"]`).waitFor();
+          // With the Tree and Graph closed, the Table's columns alone make the selection.
+          await page.locator('[data-toggle="tree"]').click();
+          await page.locator('[data-toggle="graph"]').click();
+          await page.locator('[data-view="tree"]').waitFor({ state: "detached" });
+          await waitFor("the table's own subscription", () =>
+            !subscribes(sent).at(-1).payload.query.includes("nodesEdges"));
           const before = subscribes(sent).length;
           await page.getByRole("checkbox", { name: "Held" }).check();
           await waitFor("a re-subscribe with isHeld", () => subscribes(sent).length > before);
@@ -198,14 +204,22 @@ Deno.test({
       await t.step("a job that goes silent turns failed (heartbeat monitor on an injected clock)", async () => {
         let now = Date.now();
         let heartbeats: HeartbeatExtension | undefined;
-        const env = { OVERLAP_HEARTBEAT_INTERVAL_S: "10", OVERLAP_HEARTBEAT_BUFFER_S: "5" };
+        const dir = await Deno.makeTempDir({ prefix: "overlap-ui-silent-" });
+        const env = {
+          OVERLAP_HEARTBEAT_INTERVAL_S: "10",
+          OVERLAP_HEARTBEAT_BUFFER_S: "5",
+          OVERLAP_CACHE_DIR: `${dir}/cache`,
+          OVERLAP_LOG_ROOTS: `${dir}/logs`,
+          OVERLAP_ARTIFACT_ROOTS: `${dir}/artifacts`,
+        };
+        const config = testConfig(env);
         const server = await serve(env, {
           extend: async (db, log) => {
-            heartbeats = await startHeartbeats(testConfig(env), db, log, {
+            heartbeats = await startHeartbeats(config, db, log, {
               now: () => now,
               scheduler: { setTimeout: () => 0, clearTimeout: () => {} },
             });
-            return [heartbeats];
+            return [await cacheExtension(config, db, log, { serverStderr: () => {} }), heartbeats];
           },
         });
         try {
@@ -233,6 +247,7 @@ Deno.test({
           await context.close();
         } finally {
           await server.close();
+          await Deno.remove(dir, { recursive: true });
         }
       });
 
