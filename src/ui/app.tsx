@@ -64,17 +64,26 @@ function ConnectionBadge(props: { state: ConnectionState; now: number }) {
     }
     case "fatal":
       glyph = "✕";
-      text = state.why === "expired" ? "Token expired" : state.why === "signin" ? "Sign-in needed" : "Error";
+      text = state.why === "expired"
+        ? "Token expired"
+        : state.why === "signin"
+        ? "Sign-in needed"
+        : "Error";
       break;
     default:
       glyph = "■";
       text = "Stopped";
   }
   return (
-    <span class={`connection connection-${state.kind}`} role="status" aria-live="polite" data-connection={state.kind}>
+    <span
+      class={`connection connection-${state.kind}`}
+      role="status"
+      aria-live="polite"
+      data-connection={state.kind}
+    >
       <span aria-hidden="true">{glyph}</span> {text}
       {state.kind === "open" && state.expires
-        ? <span class="muted"> · token expires {state.expires.replace("T", " ").slice(0, 16)}Z</span>
+        ? <span class="muted">· token expires {state.expires.replace("T", " ").slice(0, 16)}Z</span>
         : null}
     </span>
   );
@@ -105,7 +114,9 @@ function SignIn(props: { message: string; expired: boolean; onToken: (token: str
         </label>{" "}
         <button type="submit">Sign in</button>
       </form>
-      <p class="muted">The token is kept for this tab only (sessionStorage) and sent when connecting.</p>
+      <p class="muted">
+        The token is kept for this tab only (sessionStorage) and sent when connecting.
+      </p>
     </section>
   );
 }
@@ -158,7 +169,11 @@ export function App(props: AppProps) {
       {fatal && fatal.why !== "error"
         ? (
           <main class="main single">
-            <SignIn message={fatal.message} expired={fatal.why === "expired"} onToken={props.onToken} />
+            <SignIn
+              message={fatal.message}
+              expired={fatal.why === "expired"}
+              onToken={props.onToken}
+            />
           </main>
         )
         : (
@@ -205,7 +220,12 @@ export function App(props: AppProps) {
                   ? <TableView workflowId={route.workflow} onJob={openJob} />
                   : null}
                 {route.job
-                  ? <JobView jobId={route.job} onClose={() => navigate({ ...route, job: undefined })} />
+                  ? (
+                    <JobView
+                      jobId={route.job}
+                      onClose={() => navigate({ ...route, job: undefined })}
+                    />
+                  )
                   : null}
                 {route.debug ? <DebugView /> : null}
               </div>

@@ -52,7 +52,10 @@ export async function runQuery<T>(
     error?: string;
   };
   if (!res.ok && body.data === undefined) {
-    throw new QueryError(body.error ?? body.errors?.[0]?.message ?? `HTTP ${res.status}`, res.status);
+    throw new QueryError(
+      body.error ?? body.errors?.[0]?.message ?? `HTTP ${res.status}`,
+      res.status,
+    );
   }
   if (body.errors?.length) throw new QueryError(body.errors.map((e) => e.message).join("; "));
   return body.data as T;

@@ -20,15 +20,14 @@ import { WsClient } from "./ws_client.ts";
 const storage = globalThis.sessionStorage;
 const engine = { merge, parseSubscription, printSubscription } as unknown as Engine;
 const store = new NormalizedStore();
-let service: SubscriptionService | undefined;
 const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/graphql`;
 const client = new WsClient({
   url,
   token: () => readToken(storage),
-  onAck: () => service?.connected(),
+  onAck: () => service.connected(), // called after the first ack, once service exists
   onState: publishClientState,
 });
-service = new SubscriptionService({ transport: client, store, engine });
+const service = new SubscriptionService({ transport: client, store, engine });
 const services: AppServices = { store, service, client, token: () => readToken(storage) };
 
 function reconnect(): void {
@@ -37,6 +36,8 @@ function reconnect(): void {
   client.start();
 }
 
+const container = document.getElementById("app")!;
+container.textContent = ""; // the "Loading…" placeholder
 render(
   <Services.Provider value={services}>
     <App
@@ -50,7 +51,7 @@ render(
       }}
     />
   </Services.Provider>,
-  document.getElementById("app")!,
+  container,
 );
 client.start();
 // For the browser tests and curious people: the live objects.

@@ -16,10 +16,10 @@ const GLYPHS: Record<string, string> = {
   succeeded: "●",
   failed: "✕",
   "submit-failed": "✕",
-  expired: "⌛",
-  held: "⏸",
+  expired: "⊘",
+  held: "‖",
   stalled: "⚠",
-  paused: "⏸",
+  paused: "‖",
   stopped: "■",
   stopping: "◧",
 };

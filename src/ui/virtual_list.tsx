@@ -55,13 +55,15 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       tabIndex={0}
       onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
     >
-      {items.length === 0 ? <p class="empty">{props.empty}</p> : (
-        <div class="virtual-space" style={{ height: `${items.length * rowHeight}px` }}>
-          <div class="virtual-rows" style={{ transform: `translateY(${first * rowHeight}px)` }}>
-            {rows}
+      {items.length === 0
+        ? <p class="empty">{props.empty}</p>
+        : (
+          <div class="virtual-space" style={{ height: `${items.length * rowHeight}px` }}>
+            <div class="virtual-rows" style={{ transform: `translateY(${first * rowHeight}px)` }}>
+              {rows}
+            </div>
           </div>
-        </div>
-      )}
+        )}
     </div>
   );
 }

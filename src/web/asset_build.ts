@@ -192,7 +192,7 @@ export async function ensureBundle(spec: BundleSpec, root: URL): Promise<BundleO
       env: { NO_COLOR: "1" },
     }).output();
     if (!result.success) {
-      const stderr = new TextDecoder().decode(result.stderr).replace(/\x1b\[[0-9;]*m/g, "");
+      const stderr = new TextDecoder().decode(result.stderr);
       const line = stderr.split("\n").find((l) => /error/i.test(l)) ?? stderr.trim();
       throw new BundleError(`deno bundle of ${spec.entry} failed: ${line.trim().slice(0, 500)}`);
     }

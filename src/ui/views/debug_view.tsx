@@ -34,7 +34,9 @@ export function DebugView() {
       <dl class="figures">
         <div>
           <dt>Messages</dt>
-          <dd data-figure="messages">{rate(stats.messagesPerSecond, "msg")} ({stats.messages} total)</dd>
+          <dd data-figure="messages">
+            {rate(stats.messagesPerSecond, "msg")} ({stats.messages} total)
+          </dd>
         </div>
         <div>
           <dt>Bytes</dt>
@@ -66,7 +68,8 @@ export function DebugView() {
             <span class="muted">
               {group.views.join(" + ")} · {group.state}
               {group.operationId ? ` · operation ${group.operationId}` : ""}
-              {group.lastSeq !== undefined ? ` · last seq ${group.lastSeq}` : ""} · {group.frames}{" "}
+              {group.lastSeq !== undefined ? ` · last seq ${group.lastSeq}` : ""} · {group.frames}
+              {" "}
               frames{group.resyncs ? ` · ${group.resyncs} resyncs` : ""}
             </span>
             {group.error ? <p class="error">{group.error}</p> : null}

@@ -85,7 +85,15 @@ export function GraphView(props: GraphViewProps) {
           aria-label={`Graph of ${workflowId}: ${layout.nodes.length} tasks, ${layout.edges.length} edges`}
         >
           <defs>
-            <marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto">
+            <marker
+              id="arrow"
+              viewBox="0 0 8 8"
+              refX="8"
+              refY="4"
+              markerWidth="7"
+              markerHeight="7"
+              orient="auto"
+            >
               <path d="M0,0 L8,4 L0,8 z" class="arrowhead" />
             </marker>
           </defs>

@@ -63,11 +63,18 @@ export function JobView(props: JobViewProps) {
   useStoreVersion();
   const job = store.jobs.get(jobId);
   const [stream, setStream] = useState<"stdout" | "stderr">("stdout");
-  const [log, setLog] = useState<{ state: "loading" | "done" | "error"; log?: JobLog | null; error?: string }>({
+  const [log, setLog] = useState<
+    { state: "loading" | "done" | "error"; log?: JobLog | null; error?: string }
+  >({
     state: "loading",
   });
   const [artifacts, setArtifacts] = useState<
-    { state: "loading" | "done" | "error"; fraction?: number; items?: ArtifactEntry[]; error?: string }
+    {
+      state: "loading" | "done" | "error";
+      fraction?: number;
+      items?: ArtifactEntry[];
+      error?: string;
+    }
   >({ state: "loading" });
   // The log is read again when the job's status or heartbeat moves (it grew).
   const trigger = `${String(job?.status)}|${String(job?.lastHeartbeatTime)}|${stream}`;
@@ -84,7 +91,11 @@ export function JobView(props: JobViewProps) {
   useEffect(() => {
     let cancelled = false;
     setArtifacts({ state: "loading", fraction: 0 });
-    readArtifacts(jobId, token(), (fraction) => !cancelled && setArtifacts({ state: "loading", fraction }))
+    readArtifacts(
+      jobId,
+      token(),
+      (fraction) => !cancelled && setArtifacts({ state: "loading", fraction }),
+    )
       .then((items) => !cancelled && setArtifacts({ state: "done", items }))
       .catch((e) => !cancelled && setArtifacts({ state: "error", error: (e as Error).message }));
     return () => {
@@ -135,12 +146,19 @@ export function JobView(props: JobViewProps) {
         </select>
       </h3>
       {log.state === "error" ? <p class="error" role="alert">{log.error}</p> : null}
-      {log.state === "loading" && log.log === undefined ? <Progress label="Reading the log…" /> : null}
+      {log.state === "loading" && log.log === undefined
+        ? <Progress label="Reading the log…" />
+        : null}
       {log.log === null ? <p class="empty">This job has no {stream} log yet.</p> : null}
       {log.log ? <pre class="log" tabIndex={0}>{log.log.lines.join("\n")}</pre> : null}
       <h3>Artifacts</h3>
       {artifacts.state === "loading"
-        ? <Progress label={`Reading artifacts… ${Math.round((artifacts.fraction ?? 0) * 100)} %`} fraction={artifacts.fraction} />
+        ? (
+          <Progress
+            label={`Reading artifacts… ${Math.round((artifacts.fraction ?? 0) * 100)} %`}
+            fraction={artifacts.fraction}
+          />
+        )
         : artifacts.state === "error"
         ? <p class="error" role="alert">{artifacts.error}</p>
         : artifacts.items?.length === 0

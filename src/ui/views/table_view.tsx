@@ -77,7 +77,12 @@ export interface TableViewProps {
 /** The Table view. */
 export function TableView(props: TableViewProps) {
   const { workflowId } = props;
-  const [columns, setColumns] = useState<readonly ColumnKey[]>(["name", "cyclePoint", "status", "job"]);
+  const [columns, setColumns] = useState<readonly ColumnKey[]>([
+    "name",
+    "cyclePoint",
+    "status",
+    "job",
+  ]);
   const [filter, setFilter] = useState("");
   const [sort, setSort] = useState<{ key: ColumnKey; descending: boolean }>({
     key: "cyclePoint",
@@ -98,8 +103,13 @@ export function TableView(props: TableViewProps) {
       columns.includes(key) ? columns.filter((c) => c !== key) : TABLE_COLUMNS.map((c) => c.key)
         .filter((k) => k === key || columns.includes(k)),
     );
-  const template = shown.map((c) => (c.key === "name" ? "minmax(8rem, 2fr)" : "minmax(5rem, 1fr)"))
-    .join(" ");
+  const template = shown.map((c) =>
+    c.key === "name"
+      ? "minmax(7rem, 2fr)"
+      : c.key === "status" || c.key === "job"
+      ? "minmax(7.5rem, 1fr)"
+      : "minmax(4rem, 1fr)"
+  ).join(" ");
   return (
     <section class="panel table" aria-labelledby="table-title" data-view="table">
       <h2 id="table-title">Table</h2>
@@ -131,8 +141,11 @@ export function TableView(props: TableViewProps) {
       </div>
       <div class="table-head" role="row" style={{ gridTemplateColumns: template }}>
         {shown.map((c) => (
-          <span role="columnheader" key={c.key}
-            aria-sort={sortKey === c.key ? (sort.descending ? "descending" : "ascending") : "none"}>
+          <span
+            role="columnheader"
+            key={c.key}
+            aria-sort={sortKey === c.key ? (sort.descending ? "descending" : "ascending") : "none"}
+          >
             <button
               type="button"
               class="sort"

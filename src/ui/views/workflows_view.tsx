@@ -43,16 +43,18 @@ export function WorkflowsView(props: WorkflowsViewProps) {
   const { store, service } = useServices();
   useStoreVersion();
   const live = service.groups().find((g) => g.scope === null)?.state === "live";
-  const workflows: Entity[] = [...store.workflows.values()].sort((a, b) =>
-    a.id < b.id ? -1 : 1
-  );
+  const workflows: Entity[] = [...store.workflows.values()].sort((a, b) => a.id < b.id ? -1 : 1);
   return (
     <section class="panel workflows" aria-labelledby="workflows-title">
       <h2 id="workflows-title">Workflows</h2>
       {!live && workflows.length === 0
         ? <p class="empty" role="status">Loading workflows…</p>
         : workflows.length === 0
-        ? <p class="empty">No workflows yet. A scheduler posting to /api/deltas makes them appear.</p>
+        ? (
+          <p class="empty">
+            No workflows yet. A scheduler posting to /api/deltas makes them appear.
+          </p>
+        )
         : (
           <ul class="workflow-list">
             {workflows.map((w) => (
