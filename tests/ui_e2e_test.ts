@@ -7,7 +7,7 @@
  * Screenshots of the main views go to `test_artifacts/ui/` (gitignored).
  * Under `CI=true` a missing Chromium fails the test; elsewhere it is ignored.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { assert, assertEquals } from "./assert.ts";
 import { cacheExtension } from "../src/cache/extension.ts";
 import { type HeartbeatExtension, startHeartbeats } from "../src/heartbeat/extension.ts";
@@ -15,10 +15,9 @@ import { silentLogger } from "../src/log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../src/server.ts";
 import { assetRoutes } from "../src/web/asset_routes.ts";
 import { prepareUi, UI_BUNDLE } from "../src/web/ui_bundle.ts";
+import { CHROMIUM, hasChromium, launchChromium } from "./chromium.ts";
 import { postJson, testConfig, waitFor } from "./server_fixture.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 if (!hasChromium && Deno.env.get("CI") === "true") {
   throw new Error(`${CHROMIUM} is missing: CI must install chromium (apt-get install chromium)`);
 }
@@ -49,6 +48,15 @@ const SEED = {
     ],
   }, { id: "~e2e/other", status: "held", stateTotals: { waiting: 4 } }],
 };
+
+/** Cache pools' directories under `dir` (the job detail and graph read through them). */
+function cacheEnv(dir: string): Record<string, string> {
+  return {
+    OVERLAP_CACHE_DIR: `${dir}/cache`,
+    OVERLAP_LOG_ROOTS: `${dir}/logs`,
+    OVERLAP_ARTIFACT_ROOTS: `${dir}/artifacts`,
+  };
+}
 
 const ui = await prepareUi(silentLogger);
 if (!ui.ok) throw new Error(ui.reason);
@@ -92,29 +100,13 @@ Deno.test({
   name: "browser UI end to end (Chromium)",
   ignore: !hasChromium,
   async fn(t) {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       await t.step(
         "views: list, live status within 1 s, Tree + Graph as one merged subscription, debug, job detail",
         async () => {
           const dir = await Deno.makeTempDir({ prefix: "overlap-ui-e2e-" });
-          const env = {
-            OVERLAP_CACHE_DIR: `${dir}/cache`,
-            OVERLAP_LOG_ROOTS: `${dir}/logs`,
-            OVERLAP_ARTIFACT_ROOTS: `${dir}/artifacts`,
-          };
+          const env = cacheEnv(dir);
           await Deno.mkdir(`${dir}/logs/e2e/flow/log/job/1/prep/01`, { recursive: true });
           await Deno.writeTextFile(
             `${dir}/logs/e2e/flow/log/job/1/prep/01/job.out`,
@@ -229,9 +221,7 @@ Deno.test({
           const env = {
             OVERLAP_HEARTBEAT_INTERVAL_S: "10",
             OVERLAP_HEARTBEAT_BUFFER_S: "5",
-            OVERLAP_CACHE_DIR: `${dir}/cache`,
-            OVERLAP_LOG_ROOTS: `${dir}/logs`,
-            OVERLAP_ARTIFACT_ROOTS: `${dir}/artifacts`,
+            ...cacheEnv(dir),
           };
           const config = testConfig(env);
           const server = await serve(env, {
