@@ -193,6 +193,8 @@ Deno.test({
             );
             await page.locator('[data-view="job"] pre.log', { hasText: "step 30: ok" }).waitFor();
             await page.locator('[data-view="job"] .artifacts', { hasText: "rmse" }).waitFor();
+            // The artifacts came through the cache pool's readArtifacts subscription (progress, then contents).
+            assert(subscribes(sent).some((s) => s.payload.query.includes("readArtifacts")));
             await shot(page, "job_detail_1280");
 
             // The list alone, and a narrow screen.

@@ -8,6 +8,8 @@
  * - `Query.jobArtifacts(jobId: ID!): [ArtifactEntry!]`: a job's `file://` artifacts (names and
  *   locations, for `artifact(location)`), listed from the artifact roots by the job_paths layout
  * - `Subscription.searchArtifacts(workflowId: ID!, name: String!, value: String!): SearchArtifactsEvent!`
+ * - `Subscription.readArtifacts(locations: [String!]!): ReadArtifactsEvent!`: the pool's progress
+ *   while it reads (`fraction`), then one event with the artifacts (`done`), for a progress bar
  *
  * Cache errors surface as GraphQL field errors with the cache's message.
  *
@@ -43,6 +45,7 @@ import {
 } from "./job_paths.ts";
 import type { CachePools } from "./pools.ts";
 import type { Artifact } from "./artifact_cache.ts";
+import type { CacheFuture } from "./future.ts";
 
 /** The fields to merge into the schema's root types. */
 export interface CacheFields {
@@ -198,6 +201,46 @@ const ArtifactEntryType = new GraphQLObjectType({
   },
 });
 
+const ReadArtifactsEventType = new GraphQLObjectType({
+  name: "ReadArtifactsEvent",
+  fields: {
+    fraction: {
+      type: nonNull(GraphQLFloat),
+      description: "Share of the locations read (1 when done).",
+    },
+    done: { type: nonNull(GraphQLBoolean) },
+    artifacts: {
+      type: new GraphQLList(new GraphQLNonNull(ArtifactType)),
+      description: "Set on the last event, in the order of the locations.",
+    },
+  },
+});
+
+/** One event of a `readArtifacts` subscription. */
+export interface ReadArtifactsEvent {
+  readonly fraction: number;
+  readonly done: boolean;
+  readonly artifacts: Artifact[] | null;
+}
+
+async function* readArtifactsEvents(
+  read: CacheFuture<Artifact[]>,
+): AsyncGenerator<ReadArtifactsEvent> {
+  try {
+    for await (const event of read.events()) {
+      yield event.type === "progress"
+        ? { fraction: event.fraction, done: false, artifacts: null }
+        : { fraction: 1, done: true, artifacts: event.value };
+    }
+  } finally {
+    // The client unsubscribed (or the read ended): stop waiting for it.
+    read.cancel("the subscription ended");
+  }
+}
+
+/** The most locations one `readArtifacts` subscription may read. */
+export const MAX_READ_ARTIFACTS = 100;
+
 /** The most artifacts `jobArtifacts` lists for one job. */
 export const MAX_JOB_ARTIFACTS = 500;
 
@@ -346,6 +389,35 @@ export function cacheFields(
       },
     },
     subscription: {
+      readArtifacts: {
+        type: nonNull(ReadArtifactsEventType),
+        args: {
+          locations: {
+            type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))),
+          },
+        },
+        // Checked before the stream starts, so a refusal is an error result
+        // for this subscription, not a failure in the middle of a stream.
+        subscribe: async (_root: unknown, args: { locations: string[] }, context: unknown) => {
+          if (args.locations.length > MAX_READ_ARTIFACTS) {
+            throw new RangeError(
+              `readArtifacts reads at most ${MAX_READ_ARTIFACTS} locations, got ${args.locations.length}`,
+            );
+          }
+          if (!mayReadAll(context)) {
+            for (const location of args.locations) {
+              if (!await mayReadArtifact(context, location, pools.artifactRoots)) {
+                throw new Deno.errors.PermissionDenied(
+                  `not allowed to read ${location}: a token scoped to some workflows may read ` +
+                    "only file:// artifacts of those workflows under the artifact roots",
+                );
+              }
+            }
+          }
+          return readArtifactsEvents(pools.artifacts.getArtifacts(args.locations));
+        },
+        resolve: (event: unknown) => event,
+      },
       searchArtifacts: {
         type: nonNull(SearchArtifactsEventType),
         args: {

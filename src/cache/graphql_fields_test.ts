@@ -95,6 +95,40 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
     assertEquals(events.at(-1), { fraction: 1, done: true, jobIds: ["~u/f//1/a/01"] });
     assert(events.length >= 2 && events.slice(0, -1).every((event) => event?.done === false));
 
+    // readArtifacts: progress (two locations), then the artifacts in order.
+    await Deno.writeTextFile(`${base}/art/u/f/1/a/01/loss`, "0.1");
+    const read = await subscribe({
+      schema,
+      document: parse(`subscription ($l: [String!]!) {
+        readArtifacts(locations: $l) { fraction done artifacts { location text } }
+      }`),
+      variableValues: {
+        l: [`file://${base}/art/u/f/1/a/01/loss`, `file://${base}/art/u/f/1/a/01/score`],
+      },
+      contextValue: { canRead: () => true, readAll: false },
+    });
+    assert(Symbol.asyncIterator in read);
+    const reads: { fraction: number; done: boolean; artifacts: unknown }[] = [];
+    for await (const event of read) {
+      reads.push(JSON.parse(JSON.stringify(event.data?.readArtifacts)));
+    }
+    assertEquals(reads.at(-1), {
+      fraction: 1,
+      done: true,
+      artifacts: [
+        { location: `file://${base}/art/u/f/1/a/01/loss`, text: "0.1" },
+        { location: `file://${base}/art/u/f/1/a/01/score`, text: "9" },
+      ],
+    });
+    assert(reads.slice(0, -1).every((e) => !e.done && e.fraction < 1 && e.artifacts === null));
+    const refused = await subscribe({
+      schema,
+      document: parse(`subscription { readArtifacts(locations: ["file:///etc/passwd"]) { done } }`),
+      contextValue: { canRead: () => true, readAll: false },
+    });
+    assert(!(Symbol.asyncIterator in refused), "refused before any stream starts");
+    assert(JSON.stringify(refused).includes("not allowed to read file:///etc/passwd"));
+
     // A workflow outside the caller's read scope: null, and a search that finds nothing.
     const outside = { canRead: (id: string) => id !== "~u/f", readAll: false };
     const hidden = await graphql({

@@ -221,7 +221,11 @@ export class WsClient {
   /** Sends a `subscribe`; `sink` gets its frames. Only while {@linkcode ready}. */
   subscribe(
     id: string,
-    payload: { query: string; extensions?: Record<string, unknown> },
+    payload: {
+      query: string;
+      variables?: Record<string, unknown>;
+      extensions?: Record<string, unknown>;
+    },
     sink: FrameSink,
   ): void {
     if (!this.#acked || !this.#socket) {

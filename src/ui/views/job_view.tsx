@@ -4,12 +4,18 @@
 /**
  * Job detail: the job's fields (live, through a subscription filtered to
  * this one job), its log tail and its artifacts, read through the cache.
- * Reads show a progress bar; the artifacts' read reports how far it got.
+ * Reads show a progress bar; the artifacts' read (`readArtifacts`) reports
+ * the cache pool's progress.
  *
  * @module
  */
 import { useEffect, useState } from "preact/hooks";
-import { useServices, useStoreVersion, useViewSubscription } from "../context.tsx";
+import {
+  type AppServices,
+  useServices,
+  useStoreVersion,
+  useViewSubscription,
+} from "../context.tsx";
 import { runQuery } from "../graphql_http.ts";
 import { workflowOf } from "../normalized_store.ts";
 import { StatusIcon } from "../status_icon.tsx";
@@ -59,7 +65,8 @@ export function JobView(props: JobViewProps) {
   const { jobId } = props;
   const workflowId = workflowOf(jobId);
   useViewSubscription("job", "Job detail", workflowId, jobQuery(jobId));
-  const { store, token } = useServices();
+  const services = useServices();
+  const { store, token } = services;
   useStoreVersion();
   const job = store.jobs.get(jobId);
   const [stream, setStream] = useState<"stdout" | "stderr">("stdout");
@@ -89,19 +96,22 @@ export function JobView(props: JobViewProps) {
     };
   }, [jobId, trigger]);
   useEffect(() => {
-    let cancelled = false;
+    const signal = { cancelled: false };
     setArtifacts({ state: "loading", fraction: 0 });
     readArtifacts(
       jobId,
-      token(),
-      (fraction) => !cancelled && setArtifacts({ state: "loading", fraction }),
+      services,
+      (fraction) => !signal.cancelled && setArtifacts({ state: "loading", fraction }),
+      signal,
     )
-      .then((items) => !cancelled && setArtifacts({ state: "done", items }))
-      .catch((e) => !cancelled && setArtifacts({ state: "error", error: (e as Error).message }));
+      .then((items) => !signal.cancelled && setArtifacts({ state: "done", items }))
+      .catch((e) =>
+        !signal.cancelled && setArtifacts({ state: "error", error: (e as Error).message })
+      );
     return () => {
-      cancelled = true;
+      signal.cancelled = true;
     };
-  }, [jobId, String(job?.status)]);
+  }, [jobId, String(job?.status), services.client.ready]);
   const fields: [string, unknown][] = job
     ? [
       ["Submit", job.submitNum],
@@ -182,32 +192,69 @@ export function JobView(props: JobViewProps) {
 }
 
 const LIST_QUERY = `query Artifacts($id: ID!) { jobArtifacts(jobId: $id) { name location } }`;
+const READ_SUBSCRIPTION = `subscription Read($l: [String!]!) {
+  readArtifacts(locations: $l) { fraction done artifacts { location size text tooLarge } } }`;
+let reads = 0;
 
 /**
- * Lists the job's artifacts (`jobArtifacts`), then reads each through the
- * artifacts cache pool (`artifact(location)`), reporting the fraction read.
+ * Lists the job's artifacts (`jobArtifacts`), then reads them through the
+ * artifacts cache pool with the `readArtifacts` subscription on the page's
+ * socket, which reports the pool's progress before the contents.
  */
 async function readArtifacts(
   jobId: string,
-  token: string | undefined,
+  services: AppServices,
   progress: (fraction: number) => void,
+  signal: { cancelled: boolean },
 ): Promise<ArtifactEntry[]> {
   const list = await runQuery<{ jobArtifacts: { name: string; location: string }[] | null }>(
     LIST_QUERY,
     { id: jobId },
-    token,
+    services.token(),
   );
   const entries = list.jobArtifacts ?? [];
-  const out: ArtifactEntry[] = [];
-  for (const [i, entry] of entries.entries()) {
-    progress(i / Math.max(1, entries.length));
-    const data = await runQuery<{ artifact: Omit<ArtifactEntry, "name"> | null }>(
-      "query A($l: String!) { artifact(location: $l) { location size text tooLarge } }",
-      { l: entry.location },
-      token,
-    );
-    if (data.artifact) out.push({ name: entry.name, ...data.artifact });
-  }
-  progress(1);
-  return out;
+  if (entries.length === 0 || signal.cancelled) return [];
+  const { client } = services;
+  if (!client.ready) throw new Error("not connected; the artifacts are read once the page is live");
+  const id = `artifacts-${++reads}`;
+  return await new Promise<ArtifactEntry[]>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (!signal.cancelled) return;
+      clearInterval(timer);
+      client.complete(id);
+      resolve([]);
+    }, 250);
+    const finish = () => clearInterval(timer);
+    client.subscribe(id, {
+      query: READ_SUBSCRIPTION,
+      variables: { l: entries.map((e) => e.location) },
+    }, {
+      next(payload) {
+        const event = (payload as {
+          data?: {
+            readArtifacts?: {
+              fraction: number;
+              done: boolean;
+              artifacts: Omit<ArtifactEntry, "name">[] | null;
+            };
+          };
+        }).data?.readArtifacts;
+        if (!event) return;
+        if (!event.done) {
+          progress(event.fraction);
+          return;
+        }
+        finish();
+        resolve((event.artifacts ?? []).map((a, i) => ({ name: entries[i].name, ...a })));
+      },
+      error(errors) {
+        finish();
+        reject(new Error(errors.map((e) => (e as { message?: string }).message).join("; ")));
+      },
+      complete() {
+        finish();
+        reject(new Error("the read ended before its result"));
+      },
+    });
+  });
 }
