@@ -33,7 +33,7 @@ const DAG_QUERY = `query Dag($id: ID!) { dag(workflowId: $id) {
 /** Waits this long after the graph changed before asking for a new layout. */
 const RELAYOUT_MS = 400;
 const NODE_W = 104;
-const NODE_H = 30;
+const NODE_H = 40;
 const MARGIN = 64;
 
 /** Props of the Graph. */
@@ -119,10 +119,9 @@ export function GraphView(props: GraphViewProps) {
               >
                 <title>{`${n.id}: ${status}`}</title>
                 <rect width={NODE_W} height={NODE_H} rx="6" />
-                <text x="8" y="19" class="node-glyph">{statusGlyph(status)}</text>
-                <text x="24" y="19" class="node-label">
-                  {`${point}/${name}`.slice(0, 13)}
-                </text>
+                <text x="8" y="24" class="node-glyph">{statusGlyph(status)}</text>
+                <text x="24" y="17" class="node-label">{name.slice(0, 12)}</text>
+                <text x="24" y="32" class="node-point">{point.slice(0, 14)}</text>
               </g>
             );
           })}

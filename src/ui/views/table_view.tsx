@@ -105,8 +105,10 @@ export function TableView(props: TableViewProps) {
     );
   const template = shown.map((c) =>
     c.key === "name"
-      ? "minmax(7rem, 2fr)"
+      ? "minmax(6rem, 2fr)"
       : c.key === "status" || c.key === "job"
+      ? "minmax(6.5rem, 1fr)"
+      : c.key === "cyclePoint"
       ? "minmax(7.5rem, 1fr)"
       : "minmax(4rem, 1fr)"
   ).join(" ");
