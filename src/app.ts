@@ -12,6 +12,7 @@
  * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
+ * - `GET /` and `/assets/…`: the browser UI, when built (`services.web`).
  *
  * @module
  */
@@ -78,6 +79,8 @@ export interface Services {
   readonly metrics: ServerMetrics;
   /** In-flight ingest requests; closed (refusing ingest and upgrades) while draining. */
   readonly gate: RequestGate;
+  /** Public pages and their static assets (the browser UI at `/`), mounted at the root. */
+  readonly web?: Hono;
 }
 
 /** The body of every error answer. */
@@ -153,6 +156,8 @@ export function createApp(services: Services): Hono {
   async function principalOf(c: Context): Promise<Principal> {
     const auth = await access.authenticate(bearerToken(c.req.header("authorization")));
     if (!auth.ok) {
+      // An expired token is known: say so plainly, so a person knows to get a new one.
+      if (auth.expiredAt !== undefined) throw new HttpError(401, auth.reason);
       throw new HttpError(401, `unauthorized (${auth.reason}): send Authorization: Bearer <token>`);
     }
     return auth.principal;
@@ -319,6 +324,10 @@ export function createApp(services: Services): Hono {
     const { status, body: result } = await runHttpGraphql(services, principal, body as never);
     return c.json(result, status);
   });
+
+  // The UI's page and assets hold no data, so they need no token; the data
+  // they load comes over /graphql, which does.
+  if (services.web) app.route("/", services.web);
 
   app.notFound(function notFound(c) {
     return c.json({ error: `no route for ${c.req.method} ${c.req.path}` } satisfies ErrorBody, 404);

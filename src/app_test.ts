@@ -6,6 +6,7 @@ import { startServer } from "./server.ts";
 
 const TOKENS = JSON.stringify([
   { name: "ui", token: "ui-token-0123456789", scopes: ["read"] },
+  { name: "old", token: "old-token-0123456789", scopes: ["read"], expires: "2020-01-01T00:00:00Z" },
   { name: "sched", token: "sched-token-0123456789", scopes: ["write:~mine/*"] },
   { name: "ops", token: "ops-token-0123456789", scopes: ["operator"] },
 ]);
@@ -34,6 +35,12 @@ Deno.test("app: health, 404, origin, auth, scopes, body limit and content type",
       ],
     );
     assertEquals((await app.request("/status"))?.status, 401);
+    assertEquals(
+      await json(
+        await app.request("/status", { headers: { authorization: "Bearer old-token-0123456789" } }),
+      ),
+      [401, { error: "token old expired at 2020-01-01T00:00:00.000Z" }],
+    );
     const ui = { authorization: "Bearer ui-token-0123456789", origin: "http://ui.example" };
     const ops = { authorization: "Bearer ops-token-0123456789" };
     // The server's figures need the operator scope; a read token is not enough.

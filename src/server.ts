@@ -101,6 +101,10 @@ export interface StartOptions {
     log: Logger,
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
+  /** Public pages mounted at the root (the browser UI). */
+  readonly web?: Services["web"];
+  /** The clock token expiry is judged by (ms since the epoch); `Date.now` by default. */
+  readonly now?: () => number;
   /** Called with the services once the app is built (the heartbeat route). */
   readonly services?: (
     services: Services,
@@ -171,7 +175,7 @@ export async function startServer(
       host: config.host,
     });
   }
-  const access = await createAccess(entries);
+  const access = await createAccess(entries, { now: options.now });
   const db = await openDatabase(config, log.child("db"));
   const extensions: Extension[] = [];
   const feedLog = log.child("feed");
@@ -218,6 +222,7 @@ export async function startServer(
       connections,
       metrics,
       gate,
+      web: options.web,
       status: () => ({
         deltasPerSecond: rate.perSecond(),
         feed: { lastSeq: feed?.lastSeq ?? store.seq },

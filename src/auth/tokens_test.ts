@@ -110,3 +110,46 @@ Deno.test("createAccess: the operator scope grants the server's figures and noth
     "expected read, read:<pattern>, write, write:<pattern> or operator",
   );
 });
+
+Deno.test("parseTokens: expires must be ISO 8601 with a time zone", () => {
+  const entry = (expires: unknown) =>
+    JSON.stringify([{ name: "a", token: "0123456789abcdef", scopes: ["read"], expires }]);
+  assertEquals(parseTokens(entry("2026-12-31T18:00:00Z"), "T")[0].expires, "2026-12-31T18:00:00Z");
+  assertEquals(parseTokens(entry("2026-12-31"), "T")[0].expires, "2026-12-31");
+  assertEquals(
+    parseTokens(entry("2026-12-31T18:00:00.5+01:00"), "T")[0].expires,
+    "2026-12-31T18:00:00.5+01:00",
+  );
+  for (const bad of ["2026-12-31T18:00:00", "tomorrow", 1767196800, "2026-13-45T00:00:00Z"]) {
+    assertThrows(
+      () => parseTokens(entry(bad), "T"),
+      TypeError,
+      "T[0].expires must be an ISO 8601 time with a time zone",
+    );
+  }
+});
+
+Deno.test("createAccess: an expired token is refused with its name and expiry, by the injected clock", async () => {
+  let now = Date.UTC(2026, 0, 1);
+  const access = await createAccess([
+    {
+      name: "temp",
+      token: "temp-token-0123456789",
+      scopes: ["read"],
+      expires: "2026-01-01T00:10:00Z",
+    },
+    { name: "forever", token: "forever-token-0123456789", scopes: ["read"] },
+  ], { now: () => now });
+  const before = await access.authenticate("temp-token-0123456789");
+  assert(before.ok);
+  assertEquals(before.principal.expiresAt, Date.UTC(2026, 0, 1, 0, 10));
+  assertEquals(access.now(), now);
+  now = Date.UTC(2026, 0, 1, 0, 10);
+  assertEquals(await access.authenticate("temp-token-0123456789"), {
+    ok: false,
+    reason: "token temp expired at 2026-01-01T00:10:00.000Z",
+    expiredAt: Date.UTC(2026, 0, 1, 0, 10),
+  });
+  const forever = await access.authenticate("forever-token-0123456789");
+  assert(forever.ok && forever.principal.expiresAt === undefined);
+});

@@ -414,3 +414,19 @@ export function utf8Length(text: string): number {
   }
   return bytes;
 }
+
+/**
+ * The close reason (with {@linkcode CloseCode.Unauthorized}) for a token
+ * that expired: clients tell it from a missing or unknown token by its
+ * start, `token expired`, and can show the time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tokenExpiredReason } from "./protocol.ts";
+ * assert.equal(tokenExpiredReason(0), "token expired at 1970-01-01T00:00:00.000Z");
+ * ```
+ */
+export function tokenExpiredReason(expiredAt: number): string {
+  return `token expired at ${new Date(expiredAt).toISOString()}`;
+}
