@@ -13,8 +13,8 @@ import { cacheExtension } from "../src/cache/extension.ts";
 import { type HeartbeatExtension, startHeartbeats } from "../src/heartbeat/extension.ts";
 import { silentLogger } from "../src/log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../src/server.ts";
-import { assetRoutes } from "../src/web/asset_routes.ts";
-import { prepareUi, UI_BUNDLE } from "../src/web/ui_bundle.ts";
+import { prepareAssets } from "../src/web/built_assets.ts";
+import { uiApp, uiSpec } from "../src/web/ui_app.ts";
 import { CHROMIUM, hasChromium, launchChromium } from "./chromium.ts";
 import { postJson, testConfig, waitFor } from "./server_fixture.ts";
 
@@ -58,13 +58,14 @@ function cacheEnv(dir: string): Record<string, string> {
   };
 }
 
-const ui = await prepareUi(silentLogger);
-if (!ui.ok) throw new Error(ui.reason);
+const ui = prepareAssets(uiSpec(), { log: silentLogger });
+const built = await ui.settled;
+if (built.kind !== "ready") throw new Error(`the UI bundle: ${JSON.stringify(built)}`);
 
 async function serve(env: Record<string, string>, options: StartOptions = {}) {
   return await startServer(testConfig(env), {
     log: silentLogger,
-    web: assetRoutes(ui, UI_BUNDLE.urlPath),
+    web: [uiApp(ui)],
     ...options,
   });
 }
