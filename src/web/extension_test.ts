@@ -99,6 +99,22 @@ Deno.test("both real bundles are built before the server listens, served, and re
       );
     }
     assertEquals(lines.filter((l) => l.includes(" ERROR ")), []);
+
+    // The pages and their assets are counted under bounded labels.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (
+      const [route, code, count] of [
+        ["/", 200, 1],
+        ["/assets/*", 200, 3],
+        ["/graphiql", 200, 1],
+        ["/graphiql/assets/*", 200, 2],
+        ["/graphiql/assets/*", 403, 1],
+      ] as const
+    ) {
+      const line = `overlap_http_requests_total{route="${route}",code="${code}"} ${count}`;
+      assert(metrics.split("\n").includes(line), `${line} in\n${metrics}`);
+    }
+    assert(!metrics.includes("main.js"), "no raw asset path is a label");
   } finally {
     await stop();
   }
