@@ -47,7 +47,7 @@ const SEED = {
       { id: `${W}//$edge|1/prep|1/model`, source: T("prep"), target: T("model") },
       { id: `${W}//$edge|1/model|1/post`, source: T("model"), target: T("post") },
     ],
-  }, { id: "~e2e/other", status: "held", stateTotals: { waiting: 4 } }],
+  }, { id: "~e2e/other", status: "held", statusMsg: "held", stateTotals: { waiting: 4 } }],
 };
 
 /** Cache pools' directories under `dir` (the job detail and graph read through them). */
@@ -170,6 +170,52 @@ Deno.test({
             );
             assert(performance.now() - posted < 1000);
 
+            // The Tree by keyboard (WAI-ARIA tree pattern): one tab stop that
+            // arrows, Home and End move; Right/Left open, enter, close, leave.
+            const tree = page.locator('[data-view="tree"]');
+            const stops = tree.locator('[role="treeitem"][tabindex="0"]');
+            assertEquals(await stops.count(), 1, "the tree is one tab stop");
+            await stops.focus();
+            const focused = () =>
+              page.evaluate(() => document.activeElement?.getAttribute("data-id") ?? null);
+            const press = async (key: string, id: string) => {
+              await page.keyboard.press(key);
+              await waitFor(`${key} → ${id}`, async () => await focused() === id, 2000);
+              assertEquals(await stops.count(), 1, "still one tab stop");
+              assertEquals(await stops.getAttribute("data-id"), id, "the tab stop moved too");
+            };
+            assertEquals(await focused(), `${W}//1`);
+            await press("ArrowDown", T("prep"));
+            const prep = tree.locator(`[data-id="${T("prep")}"]`);
+            assertEquals(await prep.getAttribute("aria-expanded"), "false");
+            await press("ArrowRight", T("prep")); // opens: its job appears
+            assertEquals(await prep.getAttribute("aria-expanded"), "true");
+            await press("ArrowRight", `${T("prep")}/01`); // into its first child
+            await page.keyboard.press("Enter"); // a job opens its detail
+            await page.locator('[data-view="job"]').waitFor();
+            await tree.locator(`[data-id="${T("prep")}/01"]`).focus();
+            await press("ArrowLeft", T("prep")); // to the parent
+            await press("ArrowLeft", T("prep")); // closes it
+            assertEquals(await prep.getAttribute("aria-expanded"), "false");
+            await press("End", T("post"));
+            await press("ArrowUp", T("model"));
+            await press("ArrowLeft", T("PROC"));
+            await press("Home", `${W}//1`);
+            await page.keyboard.press("ArrowLeft"); // closes the cycle
+            await waitFor(
+              "cycle closed",
+              async () => await tree.locator('[role="treeitem"]').count() === 1,
+            );
+            await page.keyboard.press("ArrowRight");
+            await tree.locator(`[data-id="${T("post")}"]`).waitFor();
+            await page.getByRole("button", { name: "Close job detail" }).click();
+
+            // The header leads to GraphiQL.
+            assertEquals(
+              await page.getByRole("link", { name: "GraphiQL" }).getAttribute("href"),
+              "/graphiql",
+            );
+
             // The Table; hiding a column changes its subscription.
             await page.locator('[data-toggle="table"]').click();
             await page.locator(`[data-view="table"] [data-id="${T("post")}"]`).waitFor();
@@ -202,11 +248,24 @@ Deno.test({
             // The list alone, and a narrow screen.
             await page.goto(`${server.url}/#/`);
             await page.locator(`[data-workflow="~e2e/other"]`).waitFor();
+            // A message that repeats the status is not shown under the badge;
+            // the glyphs are explained under the list.
+            assertEquals(await page.locator('[data-workflow="~e2e/other"] .status-msg').count(), 0);
+            const legend = await page.locator("[data-legend]").textContent();
+            assert(legend?.includes("held") && legend.includes("waiting"), legend ?? "");
             await shot(page, "workflows_1280");
             await page.setViewportSize({ width: 390, height: 844 });
             await page.goto(`${server.url}/#/w/${encodeURIComponent(W)}?views=tree`);
             await page.locator(`[data-view="tree"] [data-id="${T("post")}"]`).waitFor();
             await shot(page, "tree_narrow_390");
+            // The table keeps its columns readable and scrolls sideways.
+            await page.goto(`${server.url}/#/w/${encodeURIComponent(W)}?views=table`);
+            await page.locator(`[data-view="table"] [data-id="${T("post")}"]`).waitFor();
+            const scroll = await page.locator('[data-view="table"] .table-scroll').evaluate((
+              el,
+            ) => ({ client: el.clientWidth, scroll: el.scrollWidth }));
+            assert(scroll.scroll >= scroll.client, JSON.stringify(scroll));
+            await shot(page, "table_narrow_390");
             assertEquals(problems, []);
             await context.close();
           } finally {
@@ -348,6 +407,9 @@ Deno.test({
               .waitFor({
                 timeout: 20_000,
               });
+            // The scheduler sent no totals: the list does not claim "no tasks".
+            await page.locator(`[data-workflow="${W}"]`, { hasText: "no totals reported" })
+              .waitFor();
             const rowsInDom = await page.locator('[data-view="table"] .table-row').count();
             assert(rowsInDom < 100, `virtualized: ${rowsInDom} rows in the DOM`);
             const first = tasks[0].id;
