@@ -250,27 +250,38 @@ export function visibleEdges<E extends PlacedEdge>(edges: readonly E[], rect: Re
   return out;
 }
 
-/** Above this many visible nodes, or below {@linkcode DETAIL_MIN_SCALE}, the overview is drawn. */
+/** Above this many visible nodes, the overview is drawn (text for each is too slow). */
 export const DETAIL_MAX_NODES = 400;
-/** Below this scale node text is unreadable: the overview is drawn. */
+/** From this scale up, nodes show name, status word and cycle point. */
 export const DETAIL_MIN_SCALE = 0.6;
+/** From this scale up to the detail, nodes show glyph and name in a larger type. */
+export const COMPACT_MIN_SCALE = 0.35;
+
+/** How nodes are drawn. */
+export type DrawMode = "detail" | "compact" | "overview";
 
 /**
- * Whether to draw nodes one by one with their names and statuses (`detail`)
- * or as blocks coloured and counted by status (`overview`): text for
- * thousands of nodes is slow to draw and too small to read.
+ * How to draw the visible nodes: one by one with name, status word and
+ * cycle point (`detail`); one by one with glyph and name in a type that
+ * stays readable when zoomed out (`compact`: a fitted graph of a dozen
+ * tasks in half a screen); or as blocks coloured and counted by status
+ * (`overview`), when there are too many to draw text for, or they are too
+ * small to read.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { drawMode } from "./graph_viewport.ts";
  * assert.equal(drawMode(30, 1), "detail");
+ * assert.equal(drawMode(12, 0.5), "compact");
  * assert.equal(drawMode(5000, 1), "overview");
  * assert.equal(drawMode(30, 0.2), "overview");
  * ```
  */
-export function drawMode(visible: number, scale: number): "detail" | "overview" {
-  return visible > DETAIL_MAX_NODES || scale < DETAIL_MIN_SCALE ? "overview" : "detail";
+export function drawMode(visible: number, scale: number): DrawMode {
+  if (visible > DETAIL_MAX_NODES) return "overview";
+  if (scale >= DETAIL_MIN_SCALE) return "detail";
+  return scale >= COMPACT_MIN_SCALE ? "compact" : "overview";
 }
 
 /**

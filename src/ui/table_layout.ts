@@ -29,40 +29,42 @@ export interface TableLayout {
 }
 
 /** Room for the status glyph and its gap beside the word. */
-const GLYPH = "1.6rem";
+const GLYPH = "1.3rem";
+const GLYPH_REM = 1.3;
 /** Space between columns and inside the row (the rows' `gap` and padding). */
 const GAP_REM = 0.4;
+/** A `ch` in rem, rounded up (the table's type is 0.9 rem). */
+const CH_REM = 0.6;
 
 /**
- * One column's track and its least width in rem-ish units (ch counted as
- * 0.6 rem, the system font's digit width at the table's size, rounded up).
+ * One column's track, and its least width in rem (to know when the table
+ * must scroll sideways rather than squeeze).
  */
 function track(key: ColumnKey, longest: Longest): { track: string; min: number } {
   switch (key) {
     case "name":
-      return { track: "minmax(7rem, 1fr)", min: 7 };
+      return { track: "minmax(5rem, 1fr)", min: 5 };
     case "cyclePoint": {
-      // Bold headers are wider than their text: "Cycle ▲" needs 5.5rem.
+      // The bold header and its sort arrow ("Cycle ▲") need 4.5rem.
       const ch = Math.max(longest.cyclePoint, 3);
-      return { track: `max(5.5rem, calc(${ch}ch + .6rem))`, min: Math.max(5.5, ch * 0.6 + 0.6) };
+      return { track: `max(4.5rem, calc(${ch}ch + .3rem))`, min: Math.max(4.5, ch * CH_REM + .3) };
     }
     case "status": {
+      // Bold lower-case letters are about one ch each.
       const ch = Math.max(longest.status, 6);
-      // The word is bold: 1.1 ch a letter.
-      const width = (ch * 11) / 10;
-      return { track: `calc(${width}ch + ${GLYPH})`, min: width * 0.6 + 1.6 };
+      return { track: `calc(${ch}ch + ${GLYPH})`, min: ch * CH_REM + GLYPH_REM };
     }
     case "job": {
       const ch = Math.max(longest.job, 5);
       return {
-        track: `max(6.5rem, calc(${ch}ch + ${GLYPH}))`,
-        min: Math.max(6.5, ch * 0.6 + 1.6),
+        track: `max(4.5rem, calc(${ch}ch + ${GLYPH}))`,
+        min: Math.max(4.5, ch * CH_REM + GLYPH_REM),
       };
     }
     case "isHeld":
-      return { track: "4rem", min: 4 };
+      return { track: "3.5rem", min: 3.5 };
     case "firstParent":
-      return { track: "minmax(6rem, 1fr)", min: 6 };
+      return { track: "minmax(5rem, 1fr)", min: 5 };
   }
 }
 
@@ -74,7 +76,7 @@ function track(key: ColumnKey, longest: Longest): { track: string; min: number }
  * import assert from "node:assert/strict";
  * import { tableLayout } from "./table_layout.ts";
  * const layout = tableLayout(["name", "cyclePoint", "status"], { cyclePoint: 14, status: 9, job: 0 });
- * assert.equal(layout.template, "minmax(7rem, 1fr) max(5.5rem, calc(14ch + .6rem)) calc(9.9ch + 1.6rem)");
+ * assert.equal(layout.template, "minmax(5rem, 1fr) max(4.5rem, calc(14ch + .3rem)) calc(9ch + 1.3rem)");
  * ```
  */
 export function tableLayout(columns: readonly ColumnKey[], longest: Longest): TableLayout {

@@ -9,22 +9,23 @@ Deno.test("short columns are as wide as their longest value; the task name takes
   });
   assertEquals(
     layout.template,
-    "minmax(7rem, 1fr) max(5.5rem, calc(14ch + .6rem)) calc(9.9ch + 1.6rem) " +
-      "max(6.5rem, calc(5ch + 1.6rem))",
+    "minmax(5rem, 1fr) max(4.5rem, calc(14ch + .3rem)) calc(9ch + 1.3rem) " +
+      "max(4.5rem, calc(5ch + 1.3rem))",
   );
-  // 7 + 9 + 7.54 + 6.5 + 5 gaps of .4 = 32.04 → 33rem before it scrolls sideways.
-  assertEquals(layout.minWidth, "33rem");
+  // 5 + 8.7 + 6.7 + 4.5 + 5 × .4 = 26.9 → 27rem (405 px): beside the Tree at
+  // 1280 px the table's panel is about 420 px wide, so nothing scrolls.
+  assertEquals(layout.minWidth, "27rem");
 });
 
 Deno.test("a wider value widens its column; few columns need little room", () => {
   const narrow = tableLayout(["status"], { cyclePoint: 0, status: 7, job: 0 });
   const wide = tableLayout(["status"], { cyclePoint: 0, status: "submit-failed".length, job: 0 });
-  assertEquals(narrow.template, "calc(7.7ch + 1.6rem)");
-  assertEquals(wide.template, "calc(14.3ch + 1.6rem)");
+  assertEquals(narrow.template, "calc(7ch + 1.3rem)");
+  assertEquals(wide.template, "calc(13ch + 1.3rem)");
   assert(parseFloat(wide.minWidth) > parseFloat(narrow.minWidth));
   // Cycle points as short as "1" keep room for the header and its sort arrow.
   assertEquals(
     tableLayout(["cyclePoint"], { cyclePoint: 1, status: 0, job: 0 }).template,
-    "max(5.5rem, calc(3ch + .6rem))",
+    "max(4.5rem, calc(3ch + .3rem))",
   );
 });

@@ -10,9 +10,10 @@
  * The drawing fits the panel (its `viewBox` is the part of the layout in
  * view) and zooms and pans: buttons, the wheel (about the pointer), a drag,
  * and the keyboard (arrows move, `+` `-` zoom, `0` fits). Only what is in
- * view is drawn; when more than a few hundred nodes are in view, or they are
- * too small to read, they are drawn as blocks (a few SVG paths in all),
- * counted by status in the legend, and the pointer's node is named under the
+ * view is drawn. Zoomed out, nodes show their glyph and name in a larger
+ * type; when more than a few hundred nodes are in view, or they are too
+ * small to read, they are drawn as blocks (a few SVG paths in all), counted
+ * by status in the legend, and the pointer's node is named under the
  * drawing. So a 5,000-node graph stays responsive.
  *
  * @module
@@ -116,6 +117,22 @@ function describe(store: NormalizedStore, workflowId: string, id: string) {
     name: String(task?.name ?? id.slice(id.lastIndexOf("/") + 1)),
     point: id.slice(workflowId.length + 2).split("/")[0],
   };
+}
+
+/** The compact label's type size (layout units) and the width it may take. */
+const COMPACT_FONT = 18;
+const COMPACT_WIDTH = NODE_W - 14;
+
+/**
+ * Squeezes a compact label that would overflow its box (a name of up to ten
+ * characters, whole, rather than cut where names differ: `shard_1`, `shard_2`).
+ */
+function squeeze(name: string): { textLength?: number; lengthAdjust?: string } {
+  // Glyph, space and name at about 0.62 em a character in the bold system font.
+  const estimate = (Math.min(name.length, 10) + 2) * 0.62 * COMPACT_FONT;
+  return estimate > COMPACT_WIDTH
+    ? { textLength: COMPACT_WIDTH, lengthAdjust: "spacingAndGlyphs" }
+    : {};
 }
 
 function cut(text: string, max: number): string {
@@ -272,13 +289,14 @@ function GraphCanvas(props: { layout: Layout; workflowId: string; store: Normali
               <path d="M0,0 L8,4 L0,8 z" class="arrowhead" />
             </marker>
           </defs>
-          {mode === "detail"
+          {mode !== "overview"
             ? (
               <DetailDrawing
                 nodes={shownNodes}
                 edges={shownEdges}
                 store={store}
                 workflowId={workflowId}
+                compact={mode === "compact"}
               />
             )
             : (
@@ -326,9 +344,14 @@ interface DrawingProps {
   readonly edges: readonly PlacedEdge[];
   readonly store: NormalizedStore;
   readonly workflowId: string;
+  /** Glyph and name only, in a larger type (zoomed out). */
+  readonly compact?: boolean;
 }
 
-/** Nodes one by one: box, glyph, name, status word and cycle point. */
+/**
+ * Nodes one by one: box, glyph, name, status word and cycle point; or,
+ * compact, glyph and name in a type that stays readable zoomed out.
+ */
 function DetailDrawing(props: DrawingProps) {
   const { store, workflowId } = props;
   return (
@@ -352,10 +375,20 @@ function DetailDrawing(props: DrawingProps) {
           >
             <title>{`${n.id}: ${d.status}`}</title>
             <rect width={NODE_W} height={NODE_H} rx="6" />
-            <text x="8" y="21" class="node-glyph">{statusGlyph(d.status)}</text>
-            <text x="26" y="17" class="node-label">{cut(d.name, 12)}</text>
-            <text x="26" y="32" class="node-status">{cut(d.status, 13)}</text>
-            <text x="26" y="45" class="node-point">{cut(d.point, 15)}</text>
+            {props.compact
+              ? (
+                <text x="8" y="32" class="node-compact" {...squeeze(d.name)}>
+                  <tspan class="node-glyph">{statusGlyph(d.status)}</tspan> {cut(d.name, 10)}
+                </text>
+              )
+              : (
+                <>
+                  <text x="8" y="21" class="node-glyph">{statusGlyph(d.status)}</text>
+                  <text x="26" y="17" class="node-label">{cut(d.name, 12)}</text>
+                  <text x="26" y="32" class="node-status">{cut(d.status, 13)}</text>
+                  <text x="26" y="45" class="node-point">{cut(d.point, 15)}</text>
+                </>
+              )}
           </g>
         );
       })}
