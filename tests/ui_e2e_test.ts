@@ -50,6 +50,18 @@ const SEED = {
   }, { id: "~e2e/other", status: "held", statusMsg: "held", stateTotals: { waiting: 4 } }],
 };
 
+/** `prep/01`'s log (`lines` lines, over one 64 KiB chunk so the read reports progress) and an artifact. */
+async function writeJobFiles(dir: string, lines = 3000): Promise<void> {
+  await Deno.mkdir(`${dir}/logs/e2e/flow/log/job/1/prep/01`, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/logs/e2e/flow/log/job/1/prep/01/job.out`,
+    Array.from({ length: lines }, (_, i) => `step ${i + 1}: ok ${"·".repeat(20)}`).join("\n") +
+      "\n",
+  );
+  await Deno.mkdir(`${dir}/artifacts/e2e/flow/1/prep/01`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/artifacts/e2e/flow/1/prep/01/metrics.json`, '{"rmse":0.42}\n');
+}
+
 /** Cache pools' directories under `dir` (the job detail and graph read through them). */
 function cacheEnv(dir: string): Record<string, string> {
   return {
@@ -109,16 +121,7 @@ Deno.test({
         async () => {
           const dir = await Deno.makeTempDir({ prefix: "overlap-ui-e2e-" });
           const env = cacheEnv(dir);
-          await Deno.mkdir(`${dir}/logs/e2e/flow/log/job/1/prep/01`, { recursive: true });
-          await Deno.writeTextFile(
-            `${dir}/logs/e2e/flow/log/job/1/prep/01/job.out`,
-            Array.from({ length: 30 }, (_, i) => `step ${i + 1}: ok`).join("\n") + "\n",
-          );
-          await Deno.mkdir(`${dir}/artifacts/e2e/flow/1/prep/01`, { recursive: true });
-          await Deno.writeTextFile(
-            `${dir}/artifacts/e2e/flow/1/prep/01/metrics.json`,
-            '{"rmse":0.42}\n',
-          );
+          await writeJobFiles(dir);
           const config = testConfig(env);
           const server = await serve(env, {
             extend: async (
@@ -128,7 +131,7 @@ Deno.test({
           });
           try {
             assertEquals((await postJson(`${server.url}/api/deltas`, SEED)).status, 200);
-            const { page, context, problems, sent } = await open(
+            const { page, context, problems, sent, received } = await open(
               browser,
               `${server.url}/#/w/${encodeURIComponent(W)}?views=tree,graph&debug=1`,
             );
@@ -239,10 +242,19 @@ Deno.test({
                 encodeURIComponent(`${T("prep")}/01`)
               }`,
             );
-            await page.locator('[data-view="job"] pre.log', { hasText: "step 30: ok" }).waitFor();
+            await page.locator('[data-view="job"] pre.log', { hasText: "step 3000: ok" }).waitFor();
             await page.locator('[data-view="job"] .artifacts', { hasText: "rmse" }).waitFor();
             // The artifacts came through the cache pool's readArtifacts subscription (progress, then contents).
             assert(subscribes(sent).some((s) => s.payload.query.includes("readArtifacts")));
+            // The log came through readJobLog: the pool's progress in bytes, then the tail.
+            const logFrames = received.map((f) => JSON.parse(f)).filter((m) =>
+              m.type === "next" && m.payload?.data?.readJobLog
+            ).map((m) => m.payload.data.readJobLog);
+            assert(
+              logFrames.some((e) => !e.done && /^read \d+ of \d+ bytes$/.test(e.detail ?? "")),
+              JSON.stringify(logFrames.map((e) => e.detail)),
+            );
+            assertEquals(logFrames.at(-1).log.lines.length, 200);
             await shot(page, "job_detail_1280");
 
             // The list alone, and a narrow screen.
@@ -339,8 +351,20 @@ Deno.test({
         "stop and restart the server: the page reconnects and catches up without a reload",
         async () => {
           const dir = await Deno.makeTempDir({ prefix: "overlap-ui-restart-" });
-          const env = { OVERLAP_DATA_DIR: dir };
-          let server: RunningServer = await serve(env);
+          const files = await Deno.makeTempDir({ prefix: "overlap-ui-restart-files-" });
+          await writeJobFiles(files);
+          const env = { OVERLAP_DATA_DIR: dir, ...cacheEnv(files) };
+          const withCache = (port?: number): StartOptions => ({
+            extend: async (db, log) => [
+              await cacheExtension(
+                testConfig({ ...env, ...(port ? { OVERLAP_PORT: String(port) } : {}) }),
+                db,
+                log,
+                { serverStderr: () => {} },
+              ),
+            ],
+          });
+          let server: RunningServer = await serve(env, withCache());
           const port = server.port;
           try {
             await postJson(`${server.url}/api/deltas`, SEED);
@@ -354,7 +378,7 @@ Deno.test({
             await page.locator('[data-connection="waiting"], [data-connection="connecting"]')
               .first()
               .waitFor();
-            server = await serve({ ...env, OVERLAP_PORT: String(port) });
+            server = await serve({ ...env, OVERLAP_PORT: String(port) }, withCache(port));
             await postJson(`${server.url}/api/deltas`, {
               workflows: [{ id: W, taskProxies: [{ id: T("post"), status: "succeeded" }] }],
             });
@@ -373,12 +397,41 @@ Deno.test({
               typeof resumed.payload.extensions?.lastSeq === "number",
               JSON.stringify(resumed),
             );
+
+            // A job opened while the server is down: its log and artifacts
+            // reads wait for the socket, and are sent once it is back.
+            await server.close();
+            await page.locator('[data-connection="waiting"], [data-connection="connecting"]')
+              .first()
+              .waitFor();
+            const job = `${T("prep")}/01`;
+            await page.evaluate(
+              (hash) => location.hash = hash,
+              `#/w/${encodeURIComponent(W)}?views=tree&job=${encodeURIComponent(job)}`,
+            );
+            await page.locator('[data-view="job"]').waitFor();
+            server = await serve({ ...env, OVERLAP_PORT: String(port) }, withCache(port));
+            await page.locator('[data-view="job"] pre.log', { hasText: "step 3000: ok" })
+              .waitFor({ timeout: 20_000 });
+            await page.locator('[data-view="job"] .artifacts', { hasText: "rmse" }).waitFor();
+            const reads = subscribes(sent).map((m) =>
+              m.payload.query.match(/readJobLog|readArtifacts/)?.[0]
+            )
+              .filter(Boolean);
+            assertEquals(reads.sort(), ["readArtifacts", "readJobLog"], "each read sent once");
             // Chromium logs the failed reconnect attempts while the server is down; nothing else.
-            assertEquals(problems.filter((p) => !p.includes("WebSocket connection to")), []);
+            assertEquals(
+              problems.filter((p) =>
+                !p.includes("WebSocket connection to") &&
+                !p.includes("Failed to load resource: net::ERR_CONNECTION_REFUSED")
+              ),
+              [],
+            );
             await context.close();
           } finally {
             await server.close();
             await Deno.remove(dir, { recursive: true });
+            await Deno.remove(files, { recursive: true });
           }
         },
       );
