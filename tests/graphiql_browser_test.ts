@@ -184,6 +184,9 @@ Deno.test({
               "queries are POSTed to /graphql",
             );
             await screenshot(page, "open-query.png");
+            // The way back to the UI, where GraphiQL puts its logo.
+            const home = page.getByRole("link", { name: "← Overlap UI" });
+            assertEquals(await home.getAttribute("href"), "/");
 
             // The second tab: a standard subscription. The current result first…
             await openTab(page, "WatchTasks");
