@@ -44,10 +44,15 @@ if (import.meta.main) {
 
     const forecast = "~sim/forecast";
     await page.goto(`${base}/#/w/${encodeURIComponent(forecast)}?views=table`);
-    const job = page.locator('[data-view="table"] .table-row button.link').first();
+    // A finished job: its whole log and its artifacts.
+    const job = page.locator('[data-view="table"] .table-row', { hasText: "succeeded" }).first()
+      .locator("button.link");
     await job.waitFor({ timeout: 20_000 });
     await job.click();
     await page.locator('[data-view="job"] pre.log').waitFor({ timeout: 20_000 });
+    await page.locator('[data-view="job"] .artifacts')
+      .or(page.getByText("This job has no artifacts."))
+      .waitFor({ timeout: 20_000 });
     await shot("ui_table_job.png");
 
     await page.goto(`${base}/graphiql`);

@@ -253,9 +253,9 @@ export function visibleEdges<E extends PlacedEdge>(edges: readonly E[], rect: Re
 /** Above this many visible nodes, the overview is drawn (text for each is too slow). */
 export const DETAIL_MAX_NODES = 400;
 /** From this scale up, nodes show name, status word and cycle point. */
-export const DETAIL_MIN_SCALE = 0.6;
+export const DETAIL_MIN_SCALE = 0.7;
 /** From this scale up to the detail, nodes show glyph and name in a larger type. */
-export const COMPACT_MIN_SCALE = 0.35;
+export const COMPACT_MIN_SCALE = 0.5;
 
 /** How nodes are drawn. */
 export type DrawMode = "detail" | "compact" | "overview";
@@ -336,4 +336,26 @@ export function edgeBetweenBoxes(
   out[0] = borderPoint(points[1], points[0]);
   out[out.length - 1] = borderPoint(points[points.length - 2], points[points.length - 1]);
   return out;
+}
+
+/**
+ * The view a graph opens with: the whole of it, fitted, unless that makes a
+ * graph small enough to name every node (at most {@linkcode DETAIL_MAX_NODES})
+ * too small to read; then its middle at the smallest readable scale, and the
+ * rest a drag (or the Fit button) away.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { COMPACT_MIN_SCALE, openingViewport } from "./graph_viewport.ts";
+ * const wide = { minX: 0, minY: 0, maxX: 4000, maxY: 400 };
+ * const size = { width: 400, height: 400 };
+ * assert.equal(openingViewport(wide, size, 30).scale, COMPACT_MIN_SCALE);
+ * assert.equal(openingViewport(wide, size, 5000).scale, 0.1);
+ * ```
+ */
+export function openingViewport(bounds: Rect, size: Size, nodes: number): Viewport {
+  const fit = fitViewport(bounds, size);
+  if (nodes > DETAIL_MAX_NODES || fit.scale >= COMPACT_MIN_SCALE) return fit;
+  return { ...fit, scale: COMPACT_MIN_SCALE };
 }

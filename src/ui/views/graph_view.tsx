@@ -8,7 +8,8 @@
  * sign. The layout is fetched again when tasks or edges come or go.
  *
  * The drawing fits the panel (its `viewBox` is the part of the layout in
- * view) and zooms and pans: buttons, the wheel (about the pointer), a drag,
+ * view; a graph too wide to read whole opens on its middle at a readable
+ * scale, and Fit shows all of it) and zooms and pans: buttons, the wheel (about the pointer), a drag,
  * and the keyboard (arrows move, `+` `-` zoom, `0` fits). Only what is in
  * view is drawn. Zoomed out, nodes show their glyph and name in a larger
  * type; when more than a few hundred nodes are in view, or they are too
@@ -29,6 +30,7 @@ import {
   NODE_H,
   NODE_W,
   nodeAt,
+  openingViewport,
   panBy,
   type PlacedEdge,
   type PlacedNode,
@@ -144,12 +146,17 @@ function GraphCanvas(props: { layout: Layout; workflowId: string; store: Normali
   const { layout, workflowId, store } = props;
   const box = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState<Size>({ width: 600, height: 400 });
-  // null: fitted (follows the panel's size and the layout); else where the user put it.
-  const [chosen, setChosen] = useState<Viewport | null>(null);
+  // null: the opening view (follows the panel's size and the layout); else
+  // where the user put it ("fit" follows them too).
+  const [chosen, setChosen] = useState<Viewport | "fit" | null>(null);
   const [hover, setHover] = useState<string | undefined>(undefined);
   const drag = useRef<{ x: number; y: number; id: number } | null>(null);
   const bounds = useMemo(() => layoutBounds(layout.nodes), [layout]);
-  const view = chosen ?? fitViewport(bounds, size);
+  const view = chosen === null
+    ? openingViewport(bounds, size, layout.nodes.length)
+    : chosen === "fit"
+    ? fitViewport(bounds, size)
+    : chosen;
   const lowest = minScale(bounds, size);
   // Handlers registered once read the latest values here.
   const latest = useRef({ view, size, lowest });
@@ -194,7 +201,7 @@ function GraphCanvas(props: { layout: Layout; workflowId: string; store: Normali
     if (event.key in moves) setChosen(panBy(view, ...moves[event.key]));
     else if (event.key === "+" || event.key === "=") zoom(ZOOM_STEP);
     else if (event.key === "-" || event.key === "_") zoom(1 / ZOOM_STEP);
-    else if (event.key === "0") setChosen(null);
+    else if (event.key === "0") setChosen("fit");
     else return;
     event.preventDefault();
   };
@@ -240,7 +247,12 @@ function GraphCanvas(props: { layout: Layout; workflowId: string; store: Normali
           −
         </button>
         <button type="button" aria-label="Zoom in" onClick={() => zoom(ZOOM_STEP)}>+</button>
-        <button type="button" aria-pressed={chosen === null} onClick={() => setChosen(null)}>
+        <button
+          type="button"
+          aria-pressed={chosen === "fit"}
+          title="Show the whole graph (key 0)"
+          onClick={() => setChosen("fit")}
+        >
           Fit
         </button>
         <span class="muted" data-zoom={percent}>{percent} %</span>
