@@ -98,7 +98,14 @@ export function layoutBounds(nodes: readonly PlacedNode[]): Rect {
 
 /**
  * The smallest scale allowed: half of what fits the whole layout (there is
- * nothing to see further out), but never above the fitted scale.
+ * nothing to see further out).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { minScale } from "./graph_viewport.ts";
+ * assert.equal(minScale({ minX: 0, minY: 0, maxX: 2000, maxY: 500 }, { width: 400, height: 400 }), 0.1);
+ * ```
  */
 export function minScale(bounds: Rect, size: Size): number {
   return fitViewport(bounds, size).scale / 2;
@@ -127,7 +134,18 @@ export function fitViewport(bounds: Rect, size: Size): Viewport {
   };
 }
 
-/** The rectangle of the layout the drawing area shows. */
+/**
+ * The rectangle of the layout the drawing area shows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { visibleRect } from "./graph_viewport.ts";
+ * assert.deepEqual(visibleRect({ cx: 0, cy: 0, scale: 2 }, { width: 400, height: 200 }), {
+ *   minX: -100, minY: -50, maxX: 100, maxY: 50,
+ * });
+ * ```
+ */
 export function visibleRect(view: Viewport, size: Size): Rect {
   const halfW = size.width / 2 / view.scale;
   const halfH = size.height / 2 / view.scale;
@@ -234,7 +252,18 @@ export function visibleNodes<N extends PlacedNode>(nodes: readonly N[], rect: Re
   return out;
 }
 
-/** The edges whose polyline's bounding box lies at least partly inside `rect`. */
+/**
+ * The edges whose polyline's bounding box lies at least partly inside `rect`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { visibleEdges } from "./graph_viewport.ts";
+ * const edge = { source: "a", target: "b", points: [{ x: 0, y: 0 }, { x: 0, y: 100 }] };
+ * assert.equal(visibleEdges([edge], { minX: -10, minY: 40, maxX: 10, maxY: 60 }).length, 1);
+ * assert.equal(visibleEdges([edge], { minX: 50, minY: 0, maxX: 90, maxY: 100 }).length, 0);
+ * ```
+ */
 export function visibleEdges<E extends PlacedEdge>(edges: readonly E[], rect: Rect): E[] {
   const out: E[] = [];
   for (const e of edges) {
@@ -286,7 +315,15 @@ export function drawMode(visible: number, scale: number): DrawMode {
 
 /**
  * The node whose box contains the layout point (`x`, `y`), if any (the
- * overview's pointer read-out).
+ * pointer's read-out under the drawing).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeAt } from "./graph_viewport.ts";
+ * assert.equal(nodeAt([{ id: "a", x: 0, y: 0 }], 10, 5)?.id, "a");
+ * assert.equal(nodeAt([{ id: "a", x: 0, y: 0 }], 300, 5), undefined);
+ * ```
  */
 export function nodeAt<N extends PlacedNode>(
   nodes: readonly N[],
@@ -327,6 +364,14 @@ export function borderPoint(
 /**
  * An edge's polyline with its ends moved from the node centres to the node
  * borders.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { edgeBetweenBoxes, NODE_H } from "./graph_viewport.ts";
+ * const [from, to] = edgeBetweenBoxes([{ x: 0, y: 0 }, { x: 0, y: 100 }]);
+ * assert.deepEqual([from.y, to.y], [NODE_H / 2, 100 - NODE_H / 2]);
+ * ```
  */
 export function edgeBetweenBoxes(
   points: readonly { readonly x: number; readonly y: number }[],

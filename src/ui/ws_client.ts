@@ -186,6 +186,11 @@ export class WsClient {
   /**
    * Calls `listener` after every acknowledgement from now on (after
    * `onAck`); returns a function that stops it.
+   *
+   * @example
+   * ```ts ignore
+   * const stop = client.onReady(() => { stop(); send(); }); // once, at the next ack
+   * ```
    */
   onReady(listener: () => void): () => void {
     this.#readyListeners.add(listener);

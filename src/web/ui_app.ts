@@ -74,7 +74,24 @@ export function uiCsp(host: string | undefined): string {
   });
 }
 
-/** The UI's page over a build. */
+/**
+ * The UI's page over a build, with its CSP.
+ *
+ * @throws {TypeError} when the build has no `main.js` or `main.css`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uiPage } from "./ui_app.ts";
+ * const file = (name: string) => ({
+ *   name, contentType: "", body: new Uint8Array(), gzip: undefined, etag: "", integrity: "sha384-x",
+ * });
+ * const assets = { id: "0123456789abcdef", files: new Map([["main.js", file("main.js")], ["main.css", file("main.css")]]) };
+ * const page = uiPage(assets, { host: "127.0.0.1:8080", tokens: false, assetsUrl: "/assets/0123456789abcdef/" });
+ * assert(page.html.includes('<div id="app">'));
+ * assert(page.csp.includes("ws://127.0.0.1:8080"));
+ * ```
+ */
 export function uiPage(assets: AssetSet, context: PageContext): RenderedPage {
   return {
     html: htmlPage({
