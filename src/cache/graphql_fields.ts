@@ -276,6 +276,15 @@ export interface ReadJobLogEvent {
 /** The most lines one `readJobLog` returns (`tail` or `pageSize`). */
 export const MAX_LOG_READ_LINES = 10_000;
 
+/** The arguments of `jobLog` and `readJobLog`. */
+const LOG_ARGS = {
+  jobId: { type: nonNull(GraphQLID) },
+  stream: { type: GraphQLString, defaultValue: "stdout" },
+  tail: { type: GraphQLInt },
+  page: { type: GraphQLInt },
+  pageSize: { type: GraphQLInt },
+};
+
 /** `readJobLog`'s arguments. */
 interface LogArgs {
   readonly jobId: string;
@@ -438,13 +447,7 @@ export function cacheFields(
       jobLog: {
         type: JobLogType,
         description: "A page or the tail of a job's log; null when the job has no log yet.",
-        args: {
-          jobId: { type: nonNull(GraphQLID) },
-          stream: { type: GraphQLString, defaultValue: "stdout" },
-          tail: { type: GraphQLInt },
-          page: { type: GraphQLInt },
-          pageSize: { type: GraphQLInt },
-        },
+        args: LOG_ARGS,
         resolve: (
           _root,
           args: { jobId: string; stream: string; tail?: number; page?: number; pageSize?: number },
@@ -501,13 +504,7 @@ export function cacheFields(
       readJobLog: {
         type: nonNull(ReadJobLogEventType),
         description: "jobLog with the read's progress: progress events, then the log (done).",
-        args: {
-          jobId: { type: nonNull(GraphQLID) },
-          stream: { type: GraphQLString, defaultValue: "stdout" },
-          tail: { type: GraphQLInt },
-          page: { type: GraphQLInt },
-          pageSize: { type: GraphQLInt },
-        },
+        args: LOG_ARGS,
         // Checked before the stream starts: a refusal is this subscription's error result.
         subscribe: (_root: unknown, args: LogArgs, context: unknown) => {
           checkLogArgs(args);

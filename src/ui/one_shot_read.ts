@@ -35,6 +35,38 @@ export interface OneShotOptions<T> {
 let reads = 0;
 
 /**
+ * Reads the usual event of a progress-then-result subscription: `data[field]`
+ * is `{ fraction, detail?, done, [result] }`; the result is `[result]` on the
+ * event with `done`. `undefined` when the payload has no such event.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { progressEvent } from "./one_shot_read.ts";
+ * const progress = { data: { readJobLog: { fraction: 0.5, detail: "read 1 of 2 bytes", done: false, log: null } } };
+ * assert.deepEqual(progressEvent(progress, "readJobLog", "log"), { done: false, fraction: 0.5, detail: "read 1 of 2 bytes" });
+ * const done = { data: { readJobLog: { fraction: 1, detail: null, done: true, log: { lines: [] } } } };
+ * assert.deepEqual(progressEvent(done, "readJobLog", "log"), { done: true, value: { lines: [] } });
+ * ```
+ */
+export function progressEvent<T>(
+  payload: unknown,
+  field: string,
+  result: string,
+): ReadEvent<T> | undefined {
+  const event = (payload as { data?: Record<string, unknown> } | null)?.data?.[field] as
+    | Record<string, unknown>
+    | undefined;
+  if (!event || typeof event !== "object") return undefined;
+  if (event.done === true) return { done: true, value: event[result] as T };
+  return {
+    done: false,
+    fraction: typeof event.fraction === "number" ? event.fraction : 0,
+    detail: typeof event.detail === "string" ? event.detail : undefined,
+  };
+}
+
+/**
  * Runs the read; resolves with its result.
  *
  * @throws {Error} with the server's messages when the subscription errs, or

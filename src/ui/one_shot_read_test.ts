@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
-import { oneShotRead, type ReadEvent, whenReady } from "./one_shot_read.ts";
+import { oneShotRead, progressEvent, type ReadEvent, whenReady } from "./one_shot_read.ts";
 import { ScriptedSocket } from "./scripted_socket.ts";
 import { WsClient } from "./ws_client.ts";
 
@@ -34,20 +34,8 @@ const QUERY =
   "subscription ($id: ID!) { readJobLog(jobId: $id) { fraction detail done log { lines } } }";
 
 function read(payload: unknown): ReadEvent<string[] | null> | undefined {
-  const event = (payload as {
-    data?: {
-      readJobLog?: {
-        fraction: number;
-        detail: string | null;
-        done: boolean;
-        log: { lines: string[] } | null;
-      };
-    };
-  }).data?.readJobLog;
-  if (!event) return undefined;
-  return event.done
-    ? { done: true, value: event.log?.lines ?? null }
-    : { done: false, fraction: event.fraction, detail: event.detail };
+  const event = progressEvent<{ lines: string[] } | null>(payload, "readJobLog", "log");
+  return event?.done ? { done: true, value: event.value?.lines ?? null } : event;
 }
 
 const next = (id: string, event: Record<string, unknown>) => ({

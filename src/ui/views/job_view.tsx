@@ -19,7 +19,7 @@ import {
   useViewSubscription,
 } from "../context.tsx";
 import { QueryError, runQuery } from "../graphql_http.ts";
-import { oneShotRead, whenReady } from "../one_shot_read.ts";
+import { oneShotRead, progressEvent, whenReady } from "../one_shot_read.ts";
 import { workflowOf } from "../normalized_store.ts";
 import { StatusIcon } from "../status_icon.tsx";
 import { jobQuery } from "../view_queries.ts";
@@ -124,22 +124,7 @@ export function JobView(props: JobViewProps) {
       name: "log",
       query: LOG_SUBSCRIPTION,
       variables: { id: jobId, stream, tail: TAIL_LINES },
-      read(payload) {
-        const event = (payload as {
-          data?: {
-            readJobLog?: {
-              fraction: number;
-              detail: string | null;
-              done: boolean;
-              log: JobLog | null;
-            };
-          };
-        }).data?.readJobLog;
-        if (!event) return undefined;
-        return event.done
-          ? { done: true, value: event.log }
-          : { done: false, fraction: event.fraction, detail: event.detail };
-      },
+      read: (payload) => progressEvent<JobLog | null>(payload, "readJobLog", "log"),
       onProgress: (fraction, detail) => setLog((l) => ({ ...l, fraction, detail })),
       signal: abort.signal,
     }).then(
@@ -292,22 +277,17 @@ async function readArtifacts(
     query: READ_SUBSCRIPTION,
     variables: { l: entries.map((e) => e.location) },
     read(payload) {
-      const event = (payload as {
-        data?: {
-          readArtifacts?: {
-            fraction: number;
-            done: boolean;
-            artifacts: Omit<ArtifactEntry, "name">[] | null;
-          };
-        };
-      }).data?.readArtifacts;
-      if (!event) return undefined;
-      return event.done
+      const event = progressEvent<Omit<ArtifactEntry, "name">[] | null>(
+        payload,
+        "readArtifacts",
+        "artifacts",
+      );
+      return event?.done
         ? {
           done: true,
-          value: (event.artifacts ?? []).map((a, i) => ({ name: entries[i].name, ...a })),
+          value: (event.value ?? []).map((a, i) => ({ name: entries[i].name, ...a })),
         }
-        : { done: false, fraction: event.fraction };
+        : event;
     },
     onProgress: (fraction) => progress(fraction),
     signal,
