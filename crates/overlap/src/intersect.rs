@@ -17,16 +17,35 @@
 use crate::error::Error;
 use crate::field_set::FieldSet;
 use crate::json::{parse_into, Kind, Node, Tape};
-use crate::out::{put, put1};
-use crate::plan::{bit, Arena, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
+use crate::out::{put, put1, put_reserved};
+use crate::plan::{
+    bit, Arena, FxHasher, Interner, Level, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN,
+};
+use std::hash::Hasher;
 
 /// "Not computed yet", in the per-node tables.
 const NONE: u32 = u32::MAX;
 
+/// One member of a visited delta object whose key some plan selects.
+#[derive(Clone, Copy)]
+struct Member {
+    /// The key's interned symbol.
+    sym: u32,
+    /// The key node.
+    key: u32,
+    /// `"key":value` is the source's `from..to`, when the key has no escape
+    /// and the value follows the colon directly (compact JSON): then a field
+    /// named like the key copies it in one piece. [`NONE`] otherwise.
+    from: u32,
+    to: u32,
+    /// The byte before `from` is a comma: `,"key":value` is one piece too.
+    comma: bool,
+}
+
 /// What the walk knows about one delta object, built on its first visit.
 #[derive(Clone, Copy)]
 struct ObjInfo {
-    /// Where its `(symbol, key node)` pairs start in `Scratch::members`.
+    /// Where its members start in `Scratch::members`.
     start: u32,
     /// How many members it has.
     len: u32,
@@ -34,8 +53,60 @@ struct ObjInfo {
     id_value: u32,
     /// The interned symbol of its string `id` ([`UNKNOWN`] if none).
     id_sym: u32,
+    /// When the object starts `{"id":value` in compact form: the end of
+    /// that piece, which opens the object with its identity in one copy.
+    /// [`NONE`] otherwise.
+    head: u32,
     /// Bit `sym % 64` set for each member's symbol: a quick "surely absent".
     mask: u64,
+    /// Its shape: objects whose members have the same symbols in the same
+    /// order share one, and so share compiled programs (see `Program`).
+    shape: u32,
+}
+
+/// A level's fields resolved against one object shape: which member each
+/// present field reads. Compiled once per (level, shape) and delta, then run
+/// over every object of that shape (the elements of a list, typically), so
+/// no field is searched for per object.
+#[derive(Clone, Copy, Default)]
+struct ProgramSlot {
+    generation: u32,
+    shape: u32,
+    /// Where its `(field index, member position)` ops start in
+    /// `Scratch::ops`, and how many there are.
+    start: u32,
+    len: u32,
+}
+
+/// One step of a program: field `field` of the level over the member at
+/// `pos` of the object, done the way `kind` says.
+#[derive(Clone, Copy)]
+struct Op {
+    field: u32,
+    pos: u32,
+    kind: OpKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OpKind {
+    /// A leaf named like its response key: the member's own text, when it
+    /// is compact.
+    Copy,
+    /// A field with a shared sub-selection and no filter: its value's
+    /// output is replayed from the memo when it is there.
+    Replay,
+    /// Anything else: [`Walk::member`].
+    Member,
+}
+
+/// One slot of the shape table: a hash of a member-symbol sequence and the
+/// info of the first object seen with it (the shape's representative).
+#[derive(Clone, Copy, Default)]
+struct ShapeSlot {
+    generation: u32,
+    hash: u32,
+    info: u32,
+    shape: u32,
 }
 
 /// Reusable scratch space for parsing and walking deltas.
@@ -55,7 +126,7 @@ pub struct Scratch {
     matches: Vec<u32>,
     infos: Vec<ObjInfo>,
     /// `(symbol, key node)` per member, per visited object, back to back.
-    members: Vec<(u32, u32)>,
+    members: Vec<Member>,
     /// Output ranges of (level, visited object) pairs: a table with one row
     /// of `stride` slots per level (one slot per object of the delta), so a
     /// level's walks over the elements of a list touch adjacent slots. A
@@ -64,6 +135,16 @@ pub struct Scratch {
     /// lookup cost more than the walk it saved.
     memo: Vec<MemoSlot>,
     stride: usize,
+    /// Per tape node: its container ordinal (objects and arrays numbered in
+    /// document order), the column of its memo slots.
+    container: Vec<u32>,
+    /// Open-addressing table of the shapes seen in this delta.
+    shapes: Vec<ShapeSlot>,
+    shape_count: u32,
+    /// Per level id: its program for the shape it last ran on.
+    programs: Vec<ProgramSlot>,
+    /// Program bodies: `(field index, member position)` pairs.
+    ops: Vec<Op>,
     generation: u32,
 }
 
@@ -93,7 +174,17 @@ impl Scratch {
         })?;
         self.info_of.clear();
         self.info_of.resize(self.nodes.len(), NONE);
-        self.stride = self.nodes.iter().filter(|n| n.kind == Kind::Object).count();
+        self.container.clear();
+        let mut containers = 0u32;
+        for n in self.nodes.iter() {
+            self.container.push(containers);
+            if n.kind == Kind::Object || n.kind == Kind::Array {
+                containers += 1;
+            }
+        }
+        self.stride = containers as usize;
+        self.shape_count = 0;
+        self.ops.clear();
         self.infos.clear();
         self.members.clear();
         self.arrays.clear();
@@ -103,6 +194,8 @@ impl Scratch {
         if self.generation == 0 {
             // Stamps wrapped: old slots could look current. Start afresh.
             self.memo.clear();
+            self.shapes.clear();
+            self.programs.clear();
             self.generation = 1;
         }
         Ok(ascii)
@@ -185,6 +278,39 @@ fn end_list(out: &mut Vec<u8>, start: usize, any: bool) -> bool {
     any
 }
 
+/// How a program does field `f` (see [`OpKind`]).
+#[inline(always)]
+fn op_kind(arena: &Arena, f: &PlanField) -> OpKind {
+    if f.child == LEAF {
+        if f.plain {
+            OpKind::Copy
+        } else {
+            OpKind::Member
+        }
+    } else if f.ids.is_open() && arena.level(f.child).refs > 1 {
+        OpKind::Replay
+    } else {
+        OpKind::Member
+    }
+}
+
+/// Doubles the shape table (at least 64 slots), re-inserting this delta's
+/// shapes.
+fn grow_shapes(sc: &mut Scratch) {
+    let len = (sc.shapes.len() * 2).max(64);
+    let old = std::mem::replace(&mut sc.shapes, vec![ShapeSlot::default(); len]);
+    let mask = len - 1;
+    for slot in old {
+        if slot.generation == sc.generation {
+            let mut at = slot.hash as usize & mask;
+            while sc.shapes[at].generation == sc.generation {
+                at = (at + 1) & mask;
+            }
+            sc.shapes[at] = slot;
+        }
+    }
+}
+
 /// One walk over a loaded delta, by any number of plans from one arena.
 pub struct Walk<'a> {
     src: &'a [u8],
@@ -205,21 +331,31 @@ impl<'a> Walk<'a> {
         &self.src[n.start as usize..n.end as usize]
     }
 
-    /// The info of object node `o` and its index, building it on first use.
+    /// The info of object node `o`, building it on first use.
     #[inline(always)]
-    fn info(&mut self, o: usize) -> (usize, ObjInfo) {
+    fn info(&mut self, o: usize) -> ObjInfo {
         let i = self.scratch.info_of[o];
         if i != NONE {
-            return (i as usize, self.scratch.infos[i as usize]);
+            return self.scratch.infos[i as usize];
         }
-        (self.scratch.infos.len(), self.build_info(o))
+        self.build_info(o)
     }
 
-    /// The memo slot of (`level_id`, visited object `index`), if the table
+    /// The memo slot of (`level_id`, container node `node`), if the level
+    /// is shared (see [`Walk::memoized`]) and the table has room for it.
+    #[inline(always)]
+    fn memo_slot(&mut self, level_id: u32, node: usize) -> Option<usize> {
+        if !self.memoized(level_id) {
+            return None;
+        }
+        self.memo_at(level_id, node)
+    }
+
+    /// The memo slot of (`level_id`, container node `node`), if the table
     /// has room for it.
     #[inline(always)]
-    fn memo_slot(&mut self, level_id: u32, index: usize) -> Option<usize> {
-        let at = level_id as usize * self.scratch.stride + index;
+    fn memo_at(&mut self, level_id: u32, node: usize) -> Option<usize> {
+        let at = level_id as usize * self.scratch.stride + self.scratch.container[node] as usize;
         if at >= MEMO_CAP {
             return None;
         }
@@ -230,39 +366,171 @@ impl<'a> Walk<'a> {
         Some(at)
     }
 
+    /// Whether outputs of level `level_id` are memoized. A level with one
+    /// reference (one parent field, or one sieve entry) is walked at most
+    /// once per object and delta: its parent reaches it from one place, and
+    /// a parent walked twice over one object is itself shared, so memoized,
+    /// and replays its output (children included) instead. Only shared
+    /// levels can repeat, so only they pay for the memo.
+    #[inline(always)]
+    fn memoized(&self, level_id: u32) -> bool {
+        self.arena.level(level_id).refs > 1
+    }
+
     #[inline(never)]
     fn build_info(&mut self, o: usize) -> ObjInfo {
         let start = self.scratch.members.len() as u32;
         let mut id_value = NONE;
         let mut id_sym = UNKNOWN;
         let mut mask = 0;
+        let mut hash = FxHasher::default();
+        let mut head = NONE;
         let tape = Tape {
             src: self.src,
             nodes: &self.scratch.nodes,
         };
         for (k, v) in tape.members(o) {
             let sym = self.interner.get(&tape.string(k));
+            let (key, value) = (tape.nodes[k], tape.nodes[v]);
+            let compact = !key.escaped && value.start == key.end + 1;
             if sym == ID {
                 id_value = v as u32;
                 if tape.nodes[v].kind == Kind::String {
                     id_sym = self.interner.get_id(&tape.string(v));
                 }
+                if compact && k == o + 1 && key.start == tape.nodes[o].start + 1 {
+                    head = value.end;
+                }
             }
             if sym != UNKNOWN {
-                self.scratch.members.push((sym, k as u32));
+                self.scratch.members.push(Member {
+                    sym,
+                    key: k as u32,
+                    from: if compact { key.start } else { NONE },
+                    to: value.end,
+                    comma: key.start > 0 && self.src[key.start as usize - 1] == b',',
+                });
                 mask |= bit(sym);
+                hash.write_u32(sym);
             }
         }
+        let len = self.scratch.members.len() as u32 - start;
+        let shape = self.shape_of(start, len, hash.finish() as u32);
         let info = ObjInfo {
             start,
-            len: self.scratch.members.len() as u32 - start,
+            len,
             id_value,
             id_sym,
+            head,
             mask,
+            shape,
         };
         self.scratch.info_of[o] = self.scratch.infos.len() as u32;
         self.scratch.infos.push(info);
         info
+    }
+
+    /// The shape of the object being built (not yet in `infos`), whose
+    /// member symbols are `members[start..start + len]` with hash `hash`.
+    fn shape_of(&mut self, start: u32, len: u32, hash: u32) -> u32 {
+        let sc = &mut *self.scratch;
+        if sc.shapes.len() < 2 * (sc.shape_count as usize + 1) {
+            grow_shapes(sc);
+        }
+        let mask = sc.shapes.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = sc.shapes[at];
+            if slot.generation != sc.generation {
+                let shape = sc.shape_count;
+                sc.shape_count += 1;
+                sc.shapes[at] = ShapeSlot {
+                    generation: sc.generation,
+                    hash,
+                    info: sc.infos.len() as u32,
+                    shape,
+                };
+                return shape;
+            }
+            if slot.hash == hash {
+                // Equal hashes are checked symbol by symbol: a collision must
+                // never let one object's program read another's members.
+                let rep = sc.infos[slot.info as usize];
+                let a = &sc.members[rep.start as usize..(rep.start + rep.len) as usize];
+                let b = &sc.members[start as usize..(start + len) as usize];
+                if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.sym == y.sym) {
+                    return slot.shape;
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The program of `level` (id `level_id`) for objects of `info`'s shape:
+    /// the range of its ops in `Scratch::ops`. Compiled on first use, kept
+    /// while the level keeps meeting that shape.
+    #[inline(always)]
+    fn program(&mut self, level_id: u32, level: &Level, info: ObjInfo) -> Option<(usize, usize)> {
+        let at = level_id as usize;
+        if at >= self.scratch.programs.len() {
+            let len = self.arena.slots().max(at + 1);
+            self.scratch.programs.resize(len, ProgramSlot::default());
+        }
+        let p = self.scratch.programs[at];
+        if p.generation == self.scratch.generation && p.shape == info.shape {
+            if p.start != NONE {
+                return Some((p.start as usize, p.len as usize));
+            }
+            return Some(self.compile(level_id, level, info));
+        }
+        // Compiled for the second object of a shape: most levels meet one
+        // object per delta, and a program would not pay for itself there.
+        self.scratch.programs[at] = ProgramSlot {
+            generation: self.scratch.generation,
+            shape: info.shape,
+            start: NONE,
+            len: 0,
+        };
+        None
+    }
+
+    #[inline(never)]
+    fn compile(&mut self, level_id: u32, level: &Level, info: ObjInfo) -> (usize, usize) {
+        let sc = &mut *self.scratch;
+        let start = sc.ops.len();
+        let members = &sc.members[info.start as usize..(info.start + info.len) as usize];
+        for &i in level.selected.iter() {
+            let sym = level.fields[i as usize].sym;
+            if info.mask & bit(sym) == 0 {
+                continue;
+            }
+            if let Some(pos) = members.iter().position(|m| m.sym == sym) {
+                let kind = op_kind(self.arena, &level.fields[i as usize]);
+                sc.ops.push(Op {
+                    field: i,
+                    pos: pos as u32,
+                    kind,
+                });
+            }
+        }
+        let len = sc.ops.len() - start;
+        sc.programs[level_id as usize] = ProgramSlot {
+            generation: sc.generation,
+            shape: info.shape,
+            start: start as u32,
+            len: len as u32,
+        };
+        (start, len)
+    }
+
+    /// The member of `info` with symbol `sym`.
+    #[inline(always)]
+    fn find_member(&self, info: ObjInfo, sym: u32) -> Option<Member> {
+        if info.mask & bit(sym) == 0 {
+            return None;
+        }
+        let members = &self.scratch.members[info.start as usize..(info.start + info.len) as usize];
+        members.iter().find(|m| m.sym == sym).copied()
     }
 
     /// The key node of the member of `info` with symbol `sym`.
@@ -272,9 +540,9 @@ impl<'a> Walk<'a> {
             return None;
         }
         let members = &self.scratch.members[info.start as usize..(info.start + info.len) as usize];
-        for &(s, k) in members {
-            if s == sym {
-                return Some(k as usize);
+        for m in members {
+            if m.sym == sym {
+                return Some(m.key as usize);
             }
         }
         None
@@ -286,9 +554,9 @@ impl<'a> Walk<'a> {
     pub fn root(&mut self, root: u32, out: &mut Vec<u8>) -> bool {
         let arena = self.arena;
         let level = arena.level(root);
-        let (index, info) = self.info(0);
+        let info = self.info(0);
         // Sets with equal roots (equal subscriptions) share the output.
-        let slot = self.memo_slot(root, index);
+        let slot = self.memo_slot(root, 0);
         if let Some(emitted) = self.recall(slot, out) {
             return emitted;
         }
@@ -332,7 +600,13 @@ impl<'a> Walk<'a> {
         } else {
             out.truncate(start);
         }
-        let end = out.len();
+        self.record(slot, emitted, start, out.len())
+    }
+
+    /// Records in the memo slot that the output at `start..end` was emitted
+    /// (or that nothing was); returns `emitted`.
+    #[inline(always)]
+    fn record(&mut self, slot: Option<usize>, emitted: bool, start: usize, end: usize) -> bool {
         if let Some(at) = slot {
             if end < NOT_EMITTED as usize {
                 let (start, end) = if emitted {
@@ -348,6 +622,83 @@ impl<'a> Walk<'a> {
             }
         }
         emitted
+    }
+
+    /// How a program does field `f` (see [`OpKind`]).
+    #[inline(always)]
+    fn op_kind(&self, f: &PlanField) -> OpKind {
+        op_kind(self.arena, f)
+    }
+
+    /// Writes field `f` over member `m` of the object being written, the way
+    /// `kind` says, after a comma unless `first`; returns whether it was
+    /// included. `room` is the object's reservation (see [`Walk::object`]).
+    #[inline(always)]
+    fn step(
+        &mut self,
+        kind: OpKind,
+        f: &PlanField,
+        m: Member,
+        room: usize,
+        out: &mut Vec<u8>,
+        first: &mut bool,
+    ) -> bool {
+        if kind == OpKind::Replay {
+            if let Some(emitted) = self.replay(f, m.key as usize + 1, out, *first) {
+                *first &= !emitted;
+                out.reserve(room);
+                return emitted;
+            }
+        }
+        if kind == OpKind::Copy && m.from != NONE {
+            let src = self.src;
+            // The usual case, in one copy: `,"key":value` from the delta.
+            // SAFETY: room was reserved for it (by the object, and again
+            // after every write that checked capacity itself); `from..to`
+            // is within the source, and `comma` says `from - 1` is too.
+            unsafe {
+                if *first {
+                    put_reserved(out, src.get_unchecked(m.from as usize..m.to as usize));
+                    *first = false;
+                } else if m.comma {
+                    put_reserved(out, src.get_unchecked(m.from as usize - 1..m.to as usize));
+                } else {
+                    put1(out, b',');
+                    put_reserved(out, src.get_unchecked(m.from as usize..m.to as usize));
+                }
+            }
+            return true;
+        }
+        let included = self.member(f, m.key as usize, out, first);
+        out.reserve(room);
+        included
+    }
+
+    /// The fast path of a field whose value's output is memoized (see
+    /// [`OpKind::Replay`]): when the memo has value node `v` through `f`,
+    /// writes the member from it (after a comma unless `first`) and returns
+    /// whether it is included; `None` when the memo does not have it.
+    #[inline(always)]
+    fn replay(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>, first: bool) -> Option<bool> {
+        let sc = &*self.scratch;
+        let kind = sc.nodes[v].kind;
+        if kind != Kind::Object && kind != Kind::Array {
+            return None;
+        }
+        let at = f.child as usize * sc.stride + sc.container[v] as usize;
+        let m = *sc.memo.get(at)?;
+        if m.generation != sc.generation {
+            return None;
+        }
+        if m.start == NOT_EMITTED {
+            return Some(false);
+        }
+        if !first {
+            put1(out, b',');
+        }
+        put(out, &f.prefix);
+        out.extend_from_within(m.start as usize..m.end as usize);
+        Some(true)
     }
 
     /// Writes `"key":value` for `f` over the member with key node `k`, if it
@@ -398,6 +749,17 @@ impl<'a> Walk<'a> {
                 Some(ids) if ids.len() * 2 < (node.next as usize - v) => {
                     self.array_by_id(f, v, ids, out)
                 }
+                _ if f.ids.is_open() => {
+                    // Without a filter, a list's output depends only on the
+                    // level: shared levels replay whole lists.
+                    let slot = self.memo_slot(f.child, v);
+                    if let Some(emitted) = self.recall(slot, out) {
+                        return emitted;
+                    }
+                    let start = out.len();
+                    let emitted = self.array(f, v, node, out);
+                    self.record(slot, emitted, start, out.len())
+                }
                 _ => self.array(f, v, node, out),
             },
             Kind::Null => {
@@ -410,6 +772,8 @@ impl<'a> Walk<'a> {
 
     /// Writes the elements of array node `v` through field `f`.
     fn array(&mut self, f: &PlanField, v: usize, node: Node, out: &mut Vec<u8>) -> bool {
+        let level_id = f.child;
+        let level = self.arena.level(level_id);
         let start = out.len();
         put1(out, b'[');
         let mut any = false;
@@ -419,8 +783,25 @@ impl<'a> Walk<'a> {
             let e = at;
             let element = self.node(e);
             at = element.next as usize;
-            if element.kind == Kind::Object {
-                self.element(f.child, &f.ids, e, out, &mut any);
+            if element.kind != Kind::Object {
+                continue;
+            }
+            // What `object` does, with the level looked up once per list.
+            let info = self.info(e);
+            if !f.ids.is_open() && !f.ids.admits(info.id_sym) {
+                continue;
+            }
+            if info.mask & level.selected_mask == 0 && !level.existence {
+                continue;
+            }
+            let mark = out.len();
+            if any {
+                put1(out, b',');
+            }
+            if self.level_object(level_id, level, info, e, out) {
+                any = true;
+            } else {
+                out.truncate(mark);
             }
         }
         end_list(out, start, any)
@@ -463,7 +844,7 @@ impl<'a> Walk<'a> {
             let element = self.node(e);
             at = element.next as usize;
             if element.kind == Kind::Object {
-                let (_, info) = self.info(e);
+                let info = self.info(e);
                 if info.id_sym != UNKNOWN {
                     self.scratch.by_id.push((info.id_sym, e as u32));
                 }
@@ -510,44 +891,108 @@ impl<'a> Walk<'a> {
     /// fields in the set's order; emitted iff one of those is included, or
     /// the level is an existence level (rule B).
     fn object(&mut self, level_id: u32, filter: &SymFilter, o: usize, out: &mut Vec<u8>) -> bool {
-        let (index, info) = self.info(o);
+        let info = self.info(o);
         if !filter.is_open() && !filter.admits(info.id_sym) {
             return false;
         }
-        let arena = self.arena;
-        let level = arena.level(level_id);
+        let level = self.arena.level(level_id);
         if info.mask & level.selected_mask == 0 && !level.existence {
             // None of the selected fields is here: not emitted (rule B).
             return false;
         }
-        // Every level is memoized: `refs` counts parents, not the paths
-        // by which sets reach a level, and with a stamped table a miss costs
-        // a store, so guessing which levels repeat is not worth it.
-        let slot = self.memo_slot(level_id, index);
+        self.level_object(level_id, level, info, o, out)
+    }
+
+    /// [`Walk::object`] once the filter and the mask have passed: replays
+    /// the memo of a shared level, or writes the object.
+    #[inline(always)]
+    fn level_object(
+        &mut self,
+        level_id: u32,
+        level: &Level,
+        info: ObjInfo,
+        o: usize,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if level.refs < 2 {
+            return self.emit(level_id, level, info, o, None, out);
+        }
+        let slot = self.memo_at(level_id, o);
         if let Some(emitted) = self.recall(slot, out) {
             return emitted;
         }
+        self.emit(level_id, level, info, o, slot, out)
+    }
+
+    /// Writes object node `o` (with `info`) as level `level_id` selects it,
+    /// and records the outcome in the memo `slot`.
+    fn emit(
+        &mut self,
+        level_id: u32,
+        level: &Level,
+        info: ObjInfo,
+        o: usize,
+        slot: Option<usize>,
+        out: &mut Vec<u8>,
+    ) -> bool {
         let start = out.len();
-        put1(out, b'{');
         let mut first = true;
+        let node = self.node(o);
+        // Room for every one-piece copy below: they copy disjoint parts of
+        // the object's source text (each member with the comma before it,
+        // the head with its brace), plus one comma and the closing brace.
+        // Other writes check capacity themselves, and the reservation is
+        // renewed after each of them.
+        let room = (node.end - node.start) as usize + 2;
+        out.reserve(room);
+        if info.head != NONE {
+            // (A) identity, compact and first in the delta: `{"id":value`
+            // in one copy.
+            // SAFETY: room was reserved above; `head` ends a member of `o`.
+            unsafe { put_reserved(out, &self.src[node.start as usize..info.head as usize]) };
+        } else {
+            put1(out, b'{');
+            if info.id_value != NONE {
+                // (A) identity: the id goes wherever the object goes, first.
+                self.leaf(info.id_value as usize - 1, b"\"id\":", true, out);
+            }
+        }
         if info.id_value != NONE {
-            // (A) identity: the id goes wherever the object goes, first.
-            let id_key = info.id_value as usize - 1;
-            self.leaf(id_key, b"\"id\":", true, out);
             first = false;
             if level.id_aliases {
+                let id_key = info.id_value as usize - 1;
                 for f in level.fields.iter() {
                     if f.sym == ID && !f.plain {
                         self.member(f, id_key, out, &mut first);
                     }
                 }
+                out.reserve(room);
             }
         }
         let mut any = false;
-        for &i in level.selected.iter() {
-            let f = &level.fields[i as usize];
-            if let Some(k) = self.find(info, f.sym) {
-                any |= self.member(f, k, out, &mut first);
+        if let Some((ops, count)) = self.program(level_id, level, info) {
+            // Indexes, not a slice: nested walks append programs of their
+            // own.
+            for n in ops..ops + count {
+                // SAFETY: `ops..ops + count` is a program `compile` pushed:
+                // field indexes come from `level`, member positions are below
+                // `info.len`.
+                let (op, f, m) = unsafe {
+                    let op = *self.scratch.ops.get_unchecked(n);
+                    let m = *self
+                        .scratch
+                        .members
+                        .get_unchecked((info.start + op.pos) as usize);
+                    (op, level.fields.get_unchecked(op.field as usize), m)
+                };
+                any |= self.step(op.kind, f, m, room, out, &mut first);
+            }
+        } else {
+            for &i in level.selected.iter() {
+                let f = &level.fields[i as usize];
+                if let Some(m) = self.find_member(info, f.sym) {
+                    any |= self.step(self.op_kind(f), f, m, room, out, &mut first);
+                }
             }
         }
         self.close(slot, any || level.existence, start, out)

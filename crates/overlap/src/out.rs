@@ -23,14 +23,27 @@ pub fn put1(out: &mut Vec<u8>, b: u8) {
 /// word moves, longer slices with `copy_nonoverlapping`.
 #[inline(always)]
 pub fn put(out: &mut Vec<u8>, s: &[u8]) {
-    let n = s.len();
-    if out.capacity() - out.len() < n {
-        out.reserve(n);
+    if out.capacity() - out.len() < s.len() {
+        out.reserve(s.len());
     }
-    // SAFETY: `n` bytes of capacity are free at `len`; every read stays
-    // within `s` (each branch reads only offsets below `n`), and every write
-    // within the `n` bytes after `len`.
-    unsafe {
+    // SAFETY: the capacity was checked (or grown) above.
+    unsafe { put_reserved(out, s) }
+}
+
+/// [`put`] without the capacity check, for a caller that reserved room for
+/// a run of pieces at once.
+///
+/// # Safety
+///
+/// `out` must have at least `s.len()` bytes of spare capacity.
+#[inline(always)]
+pub unsafe fn put_reserved(out: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    debug_assert!(out.capacity() - out.len() >= n);
+    // SAFETY: `n` bytes of capacity are free at `len` (the caller's
+    // promise); every read stays within `s` (each branch reads only offsets
+    // below `n`), and every write within the `n` bytes after `len`.
+    {
         let len = out.len();
         let dst = out.as_mut_ptr().add(len);
         let src = s.as_ptr();
