@@ -14,55 +14,18 @@
 //! included is never truncated afterwards: an included value makes its
 //! parent included, up to the root.
 
+use crate::delta::{match_ids, Delta, Member, ObjInfo, NONE};
 use crate::error::Error;
 use crate::field_set::FieldSet;
-use crate::json::{parse_into, Kind, Node, Tape};
+use crate::json::{Kind, Node};
 use crate::out::{put, put1, put_reserved};
-use crate::plan::{
-    bit, Arena, FxHasher, Interner, Level, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN,
+use crate::plan::{bit, Arena, Interner, Level, Plan, PlanField, SymFilter, ID, LEAF};
+
+/// The filter of fields without `ids`/`exids`.
+static OPEN_FILTER: SymFilter = SymFilter {
+    ids: None,
+    exids: None,
 };
-use std::hash::Hasher;
-
-/// "Not computed yet", in the per-node tables.
-const NONE: u32 = u32::MAX;
-
-/// One member of a visited delta object whose key some plan selects.
-#[derive(Clone, Copy)]
-struct Member {
-    /// The key's interned symbol.
-    sym: u32,
-    /// The key node.
-    key: u32,
-    /// `"key":value` is the source's `from..to`, when the key has no escape
-    /// and the value follows the colon directly (compact JSON): then a field
-    /// named like the key copies it in one piece. [`NONE`] otherwise.
-    from: u32,
-    to: u32,
-    /// The byte before `from` is a comma: `,"key":value` is one piece too.
-    comma: bool,
-}
-
-/// What the walk knows about one delta object, built on its first visit.
-#[derive(Clone, Copy)]
-struct ObjInfo {
-    /// Where its members start in `Scratch::members`.
-    start: u32,
-    /// How many members it has.
-    len: u32,
-    /// The value node of its `id`, or [`NONE`].
-    id_value: u32,
-    /// The interned symbol of its string `id` ([`UNKNOWN`] if none).
-    id_sym: u32,
-    /// When the object starts `{"id":value` in compact form: the end of
-    /// that piece, which opens the object with its identity in one copy.
-    /// [`NONE`] otherwise.
-    head: u32,
-    /// Bit `sym % 64` set for each member's symbol: a quick "surely absent".
-    mask: u64,
-    /// Its shape: objects whose members have the same symbols in the same
-    /// order share one, and so share compiled programs (see `Program`).
-    shape: u32,
-}
 
 /// A level's fields resolved against one object shape: which member each
 /// present field reads. Compiled once per (level, shape) and delta, then run
@@ -99,53 +62,27 @@ enum OpKind {
     Member,
 }
 
-/// One slot of the shape table: a hash of a member-symbol sequence and the
-/// info of the first object seen with it (the shape's representative).
-#[derive(Clone, Copy, Default)]
-struct ShapeSlot {
-    generation: u32,
-    hash: u32,
-    info: u32,
-    shape: u32,
-}
-
 /// Reusable scratch space for parsing and walking deltas.
 #[derive(Default)]
 pub struct Scratch {
-    /// The tape of the current delta.
-    pub nodes: Vec<Node>,
-    /// Per tape node: the index of its `ObjInfo` (objects) or of its entry
-    /// in `arrays` (arrays), or NONE.
-    info_of: Vec<u32>,
-    /// Per indexed array: where its `(id symbol, element)` pairs start in
-    /// `by_id`, and how many there are.
-    arrays: Vec<(u32, u32)>,
-    /// Array elements with an id some filter names, sorted by (id, element).
-    by_id: Vec<(u32, u32)>,
+    /// The loaded delta and its per-object tables.
+    pub delta: Delta,
     /// Scratch stack of matched elements (segments per nested call).
     matches: Vec<u32>,
-    infos: Vec<ObjInfo>,
-    /// `(symbol, key node)` per member, per visited object, back to back.
-    members: Vec<Member>,
-    /// Output ranges of (level, visited object) pairs: a table with one row
-    /// of `stride` slots per level (one slot per object of the delta), so a
-    /// level's walks over the elements of a list touch adjacent slots. A
-    /// slot is valid when its stamp is this delta's `generation`, so the
-    /// table is never cleared. A table, not a hash map: in wasm a hash
-    /// lookup cost more than the walk it saved.
+    /// Output ranges of (level, container) pairs: a table with one row of
+    /// `stride` slots per level (one slot per object or array of the
+    /// delta). A slot is valid when its stamp is this delta's generation,
+    /// so the table is never cleared. A table, not a hash map: in wasm a
+    /// hash lookup cost more than the walk it saved.
     memo: Vec<MemoSlot>,
     stride: usize,
     /// Per tape node: its container ordinal (objects and arrays numbered in
     /// document order), the column of its memo slots.
     container: Vec<u32>,
-    /// Open-addressing table of the shapes seen in this delta.
-    shapes: Vec<ShapeSlot>,
-    shape_count: u32,
     /// Per level id: its program for the shape it last ran on.
     programs: Vec<ProgramSlot>,
-    /// Program bodies: `(field index, member position)` pairs.
+    /// Program bodies.
     ops: Vec<Op>,
-    generation: u32,
 }
 
 /// One memo entry: the output range of a (level, object) pair.
@@ -167,37 +104,23 @@ impl Scratch {
     /// Parses `delta` into the scratch tape and checks its root is an object.
     /// Returns whether the delta is all ASCII.
     pub fn load(&mut self, delta: &[u8]) -> Result<bool, Error> {
-        let ascii = parse_into(delta, &mut self.nodes)?;
-        check_root(&Tape {
-            src: delta,
-            nodes: &self.nodes,
-        })?;
-        self.info_of.clear();
-        self.info_of.resize(self.nodes.len(), NONE);
+        let ascii = self.delta.load(delta)?;
+        if self.delta.generation == 1 {
+            // A new stamp series: old slots could look current.
+            self.memo.clear();
+            self.programs.clear();
+        }
         self.container.clear();
         let mut containers = 0u32;
-        for n in self.nodes.iter() {
+        for n in self.delta.nodes.iter() {
             self.container.push(containers);
             if n.kind == Kind::Object || n.kind == Kind::Array {
                 containers += 1;
             }
         }
         self.stride = containers as usize;
-        self.shape_count = 0;
         self.ops.clear();
-        self.infos.clear();
-        self.members.clear();
-        self.arrays.clear();
-        self.by_id.clear();
         self.matches.clear();
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            // Stamps wrapped: old slots could look current. Start afresh.
-            self.memo.clear();
-            self.shapes.clear();
-            self.programs.clear();
-            self.generation = 1;
-        }
         Ok(ascii)
     }
 
@@ -247,25 +170,6 @@ pub fn intersect_plan(
     Ok(walk.root(plan.root, out))
 }
 
-/// Refuses a delta whose top level is not an object.
-pub fn check_root(tape: &Tape) -> Result<(), Error> {
-    let kind = tape.nodes[0].kind;
-    if kind == Kind::Object {
-        return Ok(());
-    }
-    let found = match kind {
-        Kind::Array => "an array",
-        Kind::String => "a string",
-        Kind::Number => "a number",
-        Kind::Null => "null",
-        _ => "a boolean",
-    };
-    Err(Error::type_error(format!(
-        "a delta must be a JSON object at its top level, found {}",
-        found
-    )))
-}
-
 /// Ends the list opened at `start`: closes it if an element was emitted
 /// (`any`), else takes it back. Returns `any`.
 #[inline(always)]
@@ -287,27 +191,10 @@ fn op_kind(arena: &Arena, f: &PlanField) -> OpKind {
         } else {
             OpKind::Member
         }
-    } else if f.ids.is_open() && arena.level(f.child).refs > 1 {
+    } else if f.is_open() && arena.level(f.child).refs > 1 {
         OpKind::Replay
     } else {
         OpKind::Member
-    }
-}
-
-/// Doubles the shape table (at least 64 slots), re-inserting this delta's
-/// shapes.
-fn grow_shapes(sc: &mut Scratch) {
-    let len = (sc.shapes.len() * 2).max(64);
-    let old = std::mem::replace(&mut sc.shapes, vec![ShapeSlot::default(); len]);
-    let mask = len - 1;
-    for slot in old {
-        if slot.generation == sc.generation {
-            let mut at = slot.hash as usize & mask;
-            while sc.shapes[at].generation == sc.generation {
-                at = (at + 1) & mask;
-            }
-            sc.shapes[at] = slot;
-        }
     }
 }
 
@@ -322,7 +209,7 @@ pub struct Walk<'a> {
 impl<'a> Walk<'a> {
     #[inline(always)]
     fn node(&self, i: usize) -> Node {
-        self.scratch.nodes[i]
+        self.scratch.delta.nodes[i]
     }
 
     #[inline(always)]
@@ -334,11 +221,7 @@ impl<'a> Walk<'a> {
     /// The info of object node `o`, building it on first use.
     #[inline(always)]
     fn info(&mut self, o: usize) -> ObjInfo {
-        let i = self.scratch.info_of[o];
-        if i != NONE {
-            return self.scratch.infos[i as usize];
-        }
-        self.build_info(o)
+        self.scratch.delta.info(self.src, self.interner, o)
     }
 
     /// The memo slot of (`level_id`, container node `node`), if the level
@@ -377,95 +260,6 @@ impl<'a> Walk<'a> {
         self.arena.level(level_id).refs > 1
     }
 
-    #[inline(never)]
-    fn build_info(&mut self, o: usize) -> ObjInfo {
-        let start = self.scratch.members.len() as u32;
-        let mut id_value = NONE;
-        let mut id_sym = UNKNOWN;
-        let mut mask = 0;
-        let mut hash = FxHasher::default();
-        let mut head = NONE;
-        let tape = Tape {
-            src: self.src,
-            nodes: &self.scratch.nodes,
-        };
-        for (k, v) in tape.members(o) {
-            let sym = self.interner.get(&tape.string(k));
-            let (key, value) = (tape.nodes[k], tape.nodes[v]);
-            let compact = !key.escaped && value.start == key.end + 1;
-            if sym == ID {
-                id_value = v as u32;
-                if tape.nodes[v].kind == Kind::String {
-                    id_sym = self.interner.get_id(&tape.string(v));
-                }
-                if compact && k == o + 1 && key.start == tape.nodes[o].start + 1 {
-                    head = value.end;
-                }
-            }
-            if sym != UNKNOWN {
-                self.scratch.members.push(Member {
-                    sym,
-                    key: k as u32,
-                    from: if compact { key.start } else { NONE },
-                    to: value.end,
-                    comma: key.start > 0 && self.src[key.start as usize - 1] == b',',
-                });
-                mask |= bit(sym);
-                hash.write_u32(sym);
-            }
-        }
-        let len = self.scratch.members.len() as u32 - start;
-        let shape = self.shape_of(start, len, hash.finish() as u32);
-        let info = ObjInfo {
-            start,
-            len,
-            id_value,
-            id_sym,
-            head,
-            mask,
-            shape,
-        };
-        self.scratch.info_of[o] = self.scratch.infos.len() as u32;
-        self.scratch.infos.push(info);
-        info
-    }
-
-    /// The shape of the object being built (not yet in `infos`), whose
-    /// member symbols are `members[start..start + len]` with hash `hash`.
-    fn shape_of(&mut self, start: u32, len: u32, hash: u32) -> u32 {
-        let sc = &mut *self.scratch;
-        if sc.shapes.len() < 2 * (sc.shape_count as usize + 1) {
-            grow_shapes(sc);
-        }
-        let mask = sc.shapes.len() - 1;
-        let mut at = hash as usize & mask;
-        loop {
-            let slot = sc.shapes[at];
-            if slot.generation != sc.generation {
-                let shape = sc.shape_count;
-                sc.shape_count += 1;
-                sc.shapes[at] = ShapeSlot {
-                    generation: sc.generation,
-                    hash,
-                    info: sc.infos.len() as u32,
-                    shape,
-                };
-                return shape;
-            }
-            if slot.hash == hash {
-                // Equal hashes are checked symbol by symbol: a collision must
-                // never let one object's program read another's members.
-                let rep = sc.infos[slot.info as usize];
-                let a = &sc.members[rep.start as usize..(rep.start + rep.len) as usize];
-                let b = &sc.members[start as usize..(start + len) as usize];
-                if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.sym == y.sym) {
-                    return slot.shape;
-                }
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
     /// The program of `level` (id `level_id`) for objects of `info`'s shape:
     /// the range of its ops in `Scratch::ops`. Compiled on first use, kept
     /// while the level keeps meeting that shape.
@@ -477,7 +271,7 @@ impl<'a> Walk<'a> {
             self.scratch.programs.resize(len, ProgramSlot::default());
         }
         let p = self.scratch.programs[at];
-        if p.generation == self.scratch.generation && p.shape == info.shape {
+        if p.generation == self.scratch.delta.generation && p.shape == info.shape {
             if p.start != NONE {
                 return Some((p.start as usize, p.len as usize));
             }
@@ -486,7 +280,7 @@ impl<'a> Walk<'a> {
         // Compiled for the second object of a shape: most levels meet one
         // object per delta, and a program would not pay for itself there.
         self.scratch.programs[at] = ProgramSlot {
-            generation: self.scratch.generation,
+            generation: self.scratch.delta.generation,
             shape: info.shape,
             start: NONE,
             len: 0,
@@ -498,16 +292,16 @@ impl<'a> Walk<'a> {
     fn compile(&mut self, level_id: u32, level: &Level, info: ObjInfo) -> (usize, usize) {
         let sc = &mut *self.scratch;
         let start = sc.ops.len();
-        let members = &sc.members[info.start as usize..(info.start + info.len) as usize];
-        for &i in level.selected.iter() {
-            let sym = level.fields[i as usize].sym;
-            if info.mask & bit(sym) == 0 {
+        let members = sc.delta.members(info);
+        for (i, f) in level.fields.iter().enumerate() {
+            // Below the root, `id` is rule A's, not a field's.
+            if f.sym == ID || info.mask & bit(f.sym) == 0 {
                 continue;
             }
-            if let Some(pos) = members.iter().position(|m| m.sym == sym) {
-                let kind = op_kind(self.arena, &level.fields[i as usize]);
+            if let Some(pos) = members.iter().position(|m| m.sym == f.sym) {
+                let kind = op_kind(self.arena, f);
                 sc.ops.push(Op {
-                    field: i,
+                    field: i as u32,
                     pos: pos as u32,
                     kind,
                 });
@@ -515,7 +309,7 @@ impl<'a> Walk<'a> {
         }
         let len = sc.ops.len() - start;
         sc.programs[level_id as usize] = ProgramSlot {
-            generation: sc.generation,
+            generation: sc.delta.generation,
             shape: info.shape,
             start: start as u32,
             len: len as u32,
@@ -523,29 +317,20 @@ impl<'a> Walk<'a> {
         (start, len)
     }
 
+    /// The filter of field `f` (the open one when it has none).
+    #[inline(always)]
+    fn filter_of(&self, f: &PlanField) -> &'a SymFilter {
+        if f.is_open() {
+            &OPEN_FILTER
+        } else {
+            self.arena.filter(f)
+        }
+    }
+
     /// The member of `info` with symbol `sym`.
     #[inline(always)]
     fn find_member(&self, info: ObjInfo, sym: u32) -> Option<Member> {
-        if info.mask & bit(sym) == 0 {
-            return None;
-        }
-        let members = &self.scratch.members[info.start as usize..(info.start + info.len) as usize];
-        members.iter().find(|m| m.sym == sym).copied()
-    }
-
-    /// The key node of the member of `info` with symbol `sym`.
-    #[inline(always)]
-    fn find(&self, info: ObjInfo, sym: u32) -> Option<usize> {
-        if info.mask & bit(sym) == 0 {
-            return None;
-        }
-        let members = &self.scratch.members[info.start as usize..(info.start + info.len) as usize];
-        for m in members {
-            if m.sym == sym {
-                return Some(m.key as usize);
-            }
-        }
-        None
+        self.scratch.delta.find_member(info, sym)
     }
 
     /// Writes the intersection of the delta with the plan rooted at level
@@ -564,8 +349,8 @@ impl<'a> Walk<'a> {
         put1(out, b'{');
         let mut first = true;
         for f in level.fields.iter() {
-            if let Some(k) = self.find(info, f.sym) {
-                self.member(f, k, out, &mut first);
+            if let Some(m) = self.find_member(info, f.sym) {
+                self.member(f, m.key as usize, out, &mut first);
             }
         }
         self.close(slot, !first, start, out)
@@ -575,7 +360,7 @@ impl<'a> Walk<'a> {
     #[inline(always)]
     fn recall(&self, slot: Option<usize>, out: &mut Vec<u8>) -> Option<bool> {
         let m = self.scratch.memo[slot?];
-        if m.generation != self.scratch.generation {
+        if m.generation != self.scratch.delta.generation {
             return None;
         }
         if m.start == NOT_EMITTED {
@@ -615,7 +400,7 @@ impl<'a> Walk<'a> {
                     (NOT_EMITTED, 0)
                 };
                 self.scratch.memo[at] = MemoSlot {
-                    generation: self.scratch.generation,
+                    generation: self.scratch.delta.generation,
                     start,
                     end,
                 };
@@ -644,11 +429,9 @@ impl<'a> Walk<'a> {
         first: &mut bool,
     ) -> bool {
         if kind == OpKind::Replay {
-            if let Some(emitted) = self.replay(f, m.key as usize + 1, out, *first) {
-                *first &= !emitted;
-                out.reserve(room);
-                return emitted;
-            }
+            let included = self.shared_member(f, m.key as usize, out, first);
+            out.reserve(room);
+            return included;
         }
         if kind == OpKind::Copy && m.from != NONE {
             let src = self.src;
@@ -674,31 +457,57 @@ impl<'a> Walk<'a> {
         included
     }
 
-    /// The fast path of a field whose value's output is memoized (see
-    /// [`OpKind::Replay`]): when the memo has value node `v` through `f`,
-    /// writes the member from it (after a comma unless `first`) and returns
-    /// whether it is included; `None` when the memo does not have it.
-    #[inline(always)]
-    fn replay(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>, first: bool) -> Option<bool> {
-        let sc = &*self.scratch;
-        let kind = sc.nodes[v].kind;
-        if kind != Kind::Object && kind != Kind::Array {
-            return None;
+    /// [`Walk::member`] for a field whose sub-selection is shared and has
+    /// no filter (see [`OpKind::Replay`]): the output of an object or list
+    /// value depends only on the level and the value, so it is replayed from
+    /// the memo when another set wrote it already, and recorded otherwise.
+    fn shared_member(&mut self, f: &PlanField, k: usize, out: &mut Vec<u8>, first: &mut bool) -> bool {
+        let v = k + 1;
+        let node = self.node(v);
+        if node.kind != Kind::Object && node.kind != Kind::Array {
+            return self.member(f, k, out, first);
         }
-        let at = f.child as usize * sc.stride + sc.container[v] as usize;
-        let m = *sc.memo.get(at)?;
-        if m.generation != sc.generation {
-            return None;
+        let slot = self.memo_at(f.child, v);
+        if let Some(at) = slot {
+            let m = self.scratch.memo[at];
+            if m.generation == self.scratch.delta.generation {
+                if m.start == NOT_EMITTED {
+                    return false;
+                }
+                if !*first {
+                    put1(out, b',');
+                }
+                put(out, self.arena.prefix(f));
+                out.extend_from_within(m.start as usize..m.end as usize);
+                *first = false;
+                return true;
+            }
         }
-        if m.start == NOT_EMITTED {
-            return Some(false);
-        }
-        if !first {
+        let mark = out.len();
+        if !*first {
             put1(out, b',');
         }
-        put(out, &f.prefix);
-        out.extend_from_within(m.start as usize..m.end as usize);
-        Some(true)
+        put(out, self.arena.prefix(f));
+        let start = out.len();
+        let emitted = if node.kind == Kind::Object {
+            let info = self.info(v);
+            let level = self.arena.level(f.child);
+            if info.mask & level.selected_mask == 0 && !level.existence {
+                self.record(slot, false, start, start)
+            } else {
+                // Records in `slot` itself.
+                self.emit(f.child, level, info, v, slot, out)
+            }
+        } else {
+            let emitted = self.array(f, v, node, out);
+            self.record(slot, emitted, start, out.len())
+        };
+        if emitted {
+            *first = false;
+        } else {
+            out.truncate(mark);
+        }
+        emitted
     }
 
     /// Writes `"key":value` for `f` over the member with key node `k`, if it
@@ -710,12 +519,12 @@ impl<'a> Walk<'a> {
             put1(out, b',');
         }
         if f.child == LEAF {
-            self.leaf(k, &f.prefix, f.plain, out);
+            self.leaf(k, self.arena.prefix(f), f.plain, out);
             *first = false;
             return true;
         }
         let mark = out.len() - (!*first) as usize;
-        put(out, &f.prefix);
+        put(out, self.arena.prefix(f));
         if self.value(f, v, out) {
             *first = false;
             true
@@ -742,14 +551,14 @@ impl<'a> Walk<'a> {
     fn value(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>) -> bool {
         let node = self.node(v);
         match node.kind {
-            Kind::Object => self.object(f.child, &f.ids, v, out),
-            Kind::Array => match &f.ids.ids {
+            Kind::Object => self.object(f.child, self.filter_of(f), v, out),
+            Kind::Array => match &self.filter_of(f).ids {
                 // A short `ids` list over a longer array: look the ids up
                 // instead of testing every element.
                 Some(ids) if ids.len() * 2 < (node.next as usize - v) => {
                     self.array_by_id(f, v, ids, out)
                 }
-                _ if f.ids.is_open() => {
+                _ if f.is_open() => {
                     // Without a filter, a list's output depends only on the
                     // level: shared levels replay whole lists.
                     let slot = self.memo_slot(f.child, v);
@@ -788,7 +597,7 @@ impl<'a> Walk<'a> {
             }
             // What `object` does, with the level looked up once per list.
             let info = self.info(e);
-            if !f.ids.is_open() && !f.ids.admits(info.id_sym) {
+            if !f.is_open() && !self.filter_of(f).admits(info.id_sym) {
                 continue;
             }
             if info.mask & level.selected_mask == 0 && !level.existence {
@@ -828,51 +637,12 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// The `(id symbol, element)` pairs of array node `v`, sorted, built on
-    /// first use: elements that are objects with an id some filter names.
-    fn array_index(&mut self, v: usize) -> (usize, usize) {
-        let i = self.scratch.info_of[v];
-        if i != NONE {
-            let (start, len) = self.scratch.arrays[i as usize];
-            return (start as usize, len as usize);
-        }
-        let start = self.scratch.by_id.len();
-        let mut at = v + 1;
-        let end = self.node(v).next as usize;
-        while at < end {
-            let e = at;
-            let element = self.node(e);
-            at = element.next as usize;
-            if element.kind == Kind::Object {
-                let info = self.info(e);
-                if info.id_sym != UNKNOWN {
-                    self.scratch.by_id.push((info.id_sym, e as u32));
-                }
-            }
-        }
-        let len = self.scratch.by_id.len() - start;
-        self.scratch.by_id[start..].sort_unstable();
-        self.scratch.info_of[v] = self.scratch.arrays.len() as u32;
-        self.scratch.arrays.push((start as u32, len as u32));
-        (start, len)
-    }
-
     /// Like [`Walk::array`] for a field with an `ids` filter: only the
     /// elements with those ids are visited, in array order.
     fn array_by_id(&mut self, f: &PlanField, v: usize, ids: &[u32], out: &mut Vec<u8>) -> bool {
-        let (start, len) = self.array_index(v);
         let seg = self.scratch.matches.len();
-        {
-            let pairs = &self.scratch.by_id[start..start + len];
-            for &id in ids {
-                let mut k = pairs.partition_point(|p| p.0 < id);
-                while k < pairs.len() && pairs[k].0 == id {
-                    self.scratch.matches.push(pairs[k].1);
-                    k += 1;
-                }
-            }
-        }
-        self.scratch.matches[seg..].sort_unstable();
+        let sc = &mut *self.scratch;
+        match_ids(sc.delta.array_index(self.src, self.interner, v), ids, &mut sc.matches);
         let open = SymFilter::default();
         let start = out.len();
         put1(out, b'[');
@@ -979,17 +749,16 @@ impl<'a> Walk<'a> {
                 // `info.len`.
                 let (op, f, m) = unsafe {
                     let op = *self.scratch.ops.get_unchecked(n);
-                    let m = *self
-                        .scratch
-                        .members
-                        .get_unchecked((info.start + op.pos) as usize);
+                    let m = self.scratch.delta.member_at(info, op.pos);
                     (op, level.fields.get_unchecked(op.field as usize), m)
                 };
                 any |= self.step(op.kind, f, m, room, out, &mut first);
             }
         } else {
-            for &i in level.selected.iter() {
-                let f = &level.fields[i as usize];
+            for f in level.fields.iter() {
+                if f.sym == ID {
+                    continue;
+                }
                 if let Some(m) = self.find_member(info, f.sym) {
                     any |= self.step(self.op_kind(f), f, m, room, out, &mut first);
                 }

@@ -1,9 +1,11 @@
 //! The Sieve: many field sets, one delta, one parse.
 
+use crate::delta::Delta;
 use crate::error::Error;
+use crate::fan_out::FanOut;
 use crate::field_set::FieldSet;
-use crate::intersect::Scratch;
-use crate::plan::{Arena, Interner};
+use crate::plan::Interner;
+use crate::trie::Trie;
 
 /// The result of [`Sieve::filter`]: every overlap's JSON, back to back in
 /// one text buffer, and an index of `(id, start, end)` byte ranges into it.
@@ -36,21 +38,29 @@ impl Filtered {
     }
 }
 
-/// Holds many field sets under numeric ids and intersects a delta with all of
-/// them, parsing the delta once.
+/// Holds many field sets under numeric ids and intersects a delta with all
+/// of them, parsing the delta once and walking it once.
 ///
-/// Sets are compiled against one shared [`Interner`], so every delta key is
-/// resolved to a symbol once, whatever the number of sets. Ids start at 1,
-/// increase, and are never reused, so a stale id can never name another
-/// subscriber's set.
+/// The sets are kept as one union trie (`trie.rs`): the delta is walked
+/// against the trie, not against each set, so a member is looked up and a
+/// filter checked once for all the sets that share the field
+/// (`fan_out.rs`). Ids start at 1, increase, and are never reused, so a
+/// stale id can never name another subscriber's set.
 #[derive(Default)]
 pub struct Sieve {
-    /// (id, root level) per set, sorted by id.
+    /// `(id, slot)` per set, sorted by id.
     entries: Vec<(u32, u32)>,
-    arena: Arena,
+    /// Per slot: the trie fields its set joined, or `None` when the slot
+    /// is free.
+    joined: Vec<Option<Vec<u32>>>,
+    free: Vec<u32>,
+    /// The slots in use, sorted.
+    live: Vec<u32>,
+    trie: Trie,
     interner: Interner,
     last_id: u32,
-    scratch: Scratch,
+    delta: Delta,
+    fan: FanOut,
 }
 
 impl Sieve {
@@ -59,16 +69,27 @@ impl Sieve {
         Sieve::default()
     }
 
-    /// Adds (a compiled copy of) `set`, returning its id.
+    /// Adds (a copy of) `set`, returning its id.
     pub fn add(&mut self, set: &FieldSet) -> Result<u32, Error> {
         let id = self
             .last_id
             .checked_add(1)
             .ok_or_else(|| Error::range("this sieve has handed out every id; create a new one"))?;
         self.last_id = id;
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.joined.push(None);
+                (self.joined.len() - 1) as u32
+            }
+        };
+        let joined = self.trie.insert(slot, &set.fields, &mut self.interner);
+        self.joined[slot as usize] = Some(joined);
+        if let Err(at) = self.live.binary_search(&slot) {
+            self.live.insert(at, slot);
+        }
         // Ids increase, so pushing keeps `entries` sorted by id.
-        let root = self.arena.add(&set.fields, &mut self.interner);
-        self.entries.push((id, root));
+        self.entries.push((id, slot));
         Ok(id)
     }
 
@@ -76,8 +97,14 @@ impl Sieve {
     pub fn remove(&mut self, id: u32) -> bool {
         match self.entries.binary_search_by_key(&id, |e| e.0) {
             Ok(at) => {
-                let (_, root) = self.entries.remove(at);
-                self.arena.release(root);
+                let (_, slot) = self.entries.remove(at);
+                if let Some(joined) = self.joined[slot as usize].take() {
+                    self.trie.remove(slot, &joined);
+                }
+                if let Ok(at) = self.live.binary_search(&slot) {
+                    self.live.remove(at);
+                }
+                self.free.push(slot);
                 true
             }
             Err(_) => false,
@@ -94,25 +121,41 @@ impl Sieve {
         self.entries.is_empty()
     }
 
-    /// Approximate heap bytes held by the compiled sets.
+    /// Approximate heap bytes held for the sets (not the scratch space of
+    /// the last delta).
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * std::mem::size_of::<(u32, u32)>() + self.arena.heap_bytes()
+        let joined: usize = self.joined.iter().flatten().map(|j| j.capacity() * 4).sum();
+        self.entries.capacity() * 8
+            + self.joined.capacity() * std::mem::size_of::<Option<Vec<u32>>>()
+            + joined
+            + (self.free.capacity() + self.live.capacity()) * 4
+            + self.trie.heap_bytes()
     }
 
     /// Releases scratch memory (after a huge delta).
     pub fn trim(&mut self) {
-        self.scratch.trim();
+        self.delta = Delta::default();
+        self.fan.trim();
     }
 
     /// Intersects `delta` with every set into `result` (cleared first).
     pub fn filter(&mut self, delta: &[u8], result: &mut Filtered) -> Result<(), Error> {
         result.text.clear();
         result.index.clear();
-        result.ascii = self.scratch.load(delta)?;
-        let mut walk = self.scratch.walk(delta, &self.arena, &self.interner);
-        for &(id, root) in &self.entries {
-            let start = result.text.len();
-            if walk.root(root, &mut result.text) {
+        result.ascii = self.delta.load(delta)?;
+        let slots = self.joined.len();
+        self.fan.run(
+            delta,
+            &mut self.delta,
+            &self.interner,
+            &self.trie,
+            &self.live,
+            slots,
+        );
+        for &(id, slot) in &self.entries {
+            if let Some(output) = self.fan.output(slot) {
+                let start = result.text.len();
+                result.text.extend_from_slice(output);
                 result
                     .index
                     .extend_from_slice(&[id, start as u32, result.text.len() as u32]);
