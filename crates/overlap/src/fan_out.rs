@@ -17,30 +17,24 @@ use crate::out::{put, put1};
 use crate::plan::Interner;
 use crate::trie::{FieldKind, Trie, TrieField};
 
-/// The state of each set (by slot) at one depth of the walk.
-#[derive(Default)]
-struct Frame {
-    /// Where the set's current object at this depth starts in its buffer
-    /// (the comma before it, in a list, included).
-    mark: Vec<u32>,
-    /// Where the set's current field, in the object at this depth, starts.
-    field: Vec<u32>,
+/// The state of one set (by slot) at one depth of the walk.
+#[derive(Clone, Copy, Default)]
+struct State {
     /// The visit's stamp when the set included a field of the current
     /// object (rule B).
-    included: Vec<u64>,
+    included: u64,
     /// A list's stamp (or a single object value's) when the set emitted an
     /// element of it.
-    emitted: Vec<u64>,
+    emitted: u64,
+    /// Where the set's current object at this depth starts in its buffer
+    /// (the comma before it, in a list, included).
+    mark: u32,
+    /// Where the set's current field, in the object at this depth, starts.
+    field: u32,
 }
 
-impl Frame {
-    fn resize(&mut self, slots: usize) {
-        self.mark.resize(slots, 0);
-        self.field.resize(slots, 0);
-        self.included.resize(slots, 0);
-        self.emitted.resize(slots, 0);
-    }
-}
+/// The state of every slot at one depth.
+type Frame = Vec<State>;
 
 /// The reusable state of a sieve's walks.
 #[derive(Default)]
@@ -74,7 +68,7 @@ impl FanOut {
         if slots > self.slots {
             self.slots = slots;
             for frame in &mut self.frames {
-                frame.resize(slots);
+                frame.resize(slots, State::default());
             }
         }
         if self.bufs.len() < slots {
@@ -99,7 +93,7 @@ impl FanOut {
     /// The output of the set in slot `slot` for the last delta, if it
     /// emitted one (rule C).
     pub fn output(&self, slot: u32) -> Option<&[u8]> {
-        let emitted = self.frames.first()?.emitted.get(slot as usize)? == &self.root;
+        let emitted = self.frames.first()?.get(slot as usize)?.emitted == self.root;
         emitted.then(|| &*self.bufs[slot as usize])
     }
 
@@ -131,9 +125,7 @@ type Pieces<'a> = [&'a [u8]; 3];
 impl<'a> Walk<'a> {
     fn ensure_frame(&mut self, depth: usize) {
         while self.fan.frames.len() <= depth {
-            let mut frame = Frame::default();
-            frame.resize(self.fan.slots);
-            self.fan.frames.push(frame);
+            self.fan.frames.push(vec![State::default(); self.fan.slots]);
         }
     }
 
@@ -154,7 +146,15 @@ impl<'a> Walk<'a> {
     /// a set that emitted an element of `list` before writes a comma first.
     /// The root (node 0, object 0) has no identity rule and no existence
     /// levels (rule C).
-    fn object(&mut self, n: u32, o: usize, sets: &'a [u32], depth: usize, list: u64, element: bool) {
+    fn object(
+        &mut self,
+        n: u32,
+        o: usize,
+        sets: &'a [u32],
+        depth: usize,
+        list: u64,
+        element: bool,
+    ) {
         let trie = self.trie;
         let node = &trie.nodes[n as usize];
         let root = n == 0;
@@ -191,19 +191,29 @@ impl<'a> Walk<'a> {
             let FanOut { bufs, frames, .. } = &mut *self.fan;
             let frame = &mut frames[depth];
             for &s in sets {
-                let s = s as usize;
-                let buf = &mut bufs[s];
-                let mark = buf.len();
-                if element && frame.emitted[s] == list {
-                    put1(buf, b',');
+                // SAFETY (here and in every loop over sets below): slots
+                // are below `FanOut::slots`, the length of `bufs` and of
+                // every frame's vectors (`run` sizes them).
+                unsafe {
+                    let buf = bufs.get_unchecked_mut(s as usize);
+                    let state = frame.get_unchecked_mut(s as usize);
+                    state.mark = buf.len() as u32;
+                    if element && state.emitted == list {
+                        put1(buf, b',');
+                    }
+                    write(buf, &head);
                 }
-                frame.mark[s] = mark as u32;
-                write(buf, &head);
             }
         }
+        // Fields with one name are next to each other (they share a
+        // response key, and differ by filter or kind): look it up once.
+        let mut last: (u32, Option<Member>) = (NONE, None);
         for &at in node.fields.iter() {
             let f = &trie.fields[at as usize];
-            let m = match self.delta.find_member(info, f.sym) {
+            if f.sym != last.0 {
+                last = (f.sym, self.delta.find_member(info, f.sym));
+            }
+            let m = match last.1 {
                 Some(m) => m,
                 None => continue,
             };
@@ -213,7 +223,11 @@ impl<'a> Walk<'a> {
                 FieldKind::IdAlias => {
                     let pieces = [&b","[..], &f.prefix[..], self.raw(m.key as usize + 1)];
                     for &s in &f.sets {
-                        write(&mut self.fan.bufs[s as usize], &pieces);
+                        // SAFETY: see the head loop.
+                        write(
+                            unsafe { self.fan.bufs.get_unchecked_mut(s as usize) },
+                            &pieces,
+                        );
                     }
                 }
                 FieldKind::Leaf => self.leaf(f, m, visit, depth, identity),
@@ -229,13 +243,16 @@ impl<'a> Walk<'a> {
                 k += 1;
             }
             let exists = k < existence.len() && existence[k] == s;
-            let s = s as usize;
-            let buf = &mut bufs[s];
-            if frame.included[s] == visit || exists {
-                put1(buf, b'}');
-                frame.emitted[s] = list;
-            } else {
-                buf.truncate(frame.mark[s] as usize);
+            // SAFETY: see the head loop.
+            unsafe {
+                let buf = bufs.get_unchecked_mut(s as usize);
+                let state = frame.get_unchecked_mut(s as usize);
+                if state.included == visit || exists {
+                    put1(buf, b'}');
+                    state.emitted = list;
+                } else {
+                    buf.truncate(state.mark as usize);
+                }
             }
         }
     }
@@ -244,7 +261,7 @@ impl<'a> Walk<'a> {
     fn leaf(&mut self, f: &'a TrieField, m: Member, visit: u64, depth: usize, identity: bool) {
         let src = self.src;
         let FanOut { bufs, frames, .. } = &mut *self.fan;
-        let included = &mut frames[depth].included;
+        let frame = &mut frames[depth];
         if f.plain && m.from != NONE {
             let whole = &src[m.from as usize..m.to as usize];
             if identity {
@@ -256,17 +273,24 @@ impl<'a> Walk<'a> {
                     [b",", whole, b""]
                 };
                 for &s in &f.sets {
-                    write(&mut bufs[s as usize], &pieces);
-                    included[s as usize] = visit;
+                    // SAFETY: see the head loop in `object`.
+                    unsafe {
+                        write(bufs.get_unchecked_mut(s as usize), &pieces);
+                        frame.get_unchecked_mut(s as usize).included = visit;
+                    }
                 }
             } else {
                 for &s in &f.sets {
-                    let s = s as usize;
-                    if included[s] == visit {
-                        put1(&mut bufs[s], b',');
+                    // SAFETY: see the head loop in `object`.
+                    unsafe {
+                        let buf = bufs.get_unchecked_mut(s as usize);
+                        let was = &mut frame.get_unchecked_mut(s as usize).included;
+                        if *was == visit {
+                            put1(buf, b',');
+                        }
+                        put(buf, whole);
+                        *was = visit;
                     }
-                    put(&mut bufs[s], whole);
-                    included[s] = visit;
                 }
             }
         } else {
@@ -275,14 +299,17 @@ impl<'a> Walk<'a> {
                 &src[n.start as usize..n.end as usize]
             };
             for &s in &f.sets {
-                let s = s as usize;
-                let buf = &mut bufs[s];
-                if identity || included[s] == visit {
-                    put1(buf, b',');
+                // SAFETY: see the head loop in `object`.
+                unsafe {
+                    let buf = bufs.get_unchecked_mut(s as usize);
+                    let was = &mut frame.get_unchecked_mut(s as usize).included;
+                    if identity || *was == visit {
+                        put1(buf, b',');
+                    }
+                    put(buf, &f.prefix);
+                    put(buf, value);
+                    *was = visit;
                 }
-                put(buf, &f.prefix);
-                put(buf, value);
-                included[s] = visit;
             }
         }
     }
@@ -293,18 +320,27 @@ impl<'a> Walk<'a> {
         let value = self.delta.node(v);
         match value.kind {
             Kind::Null => {
-                // A cleared relation is an overlap.
+                // A cleared relation is an overlap, for every set that
+                // selects it (class members too: there is nothing to walk).
+                let trie = self.trie;
                 let FanOut { bufs, frames, .. } = &mut *self.fan;
-                let included = &mut frames[depth].included;
-                for &s in &f.sets {
-                    let s = s as usize;
-                    let buf = &mut bufs[s];
-                    if identity || included[s] == visit {
-                        put1(buf, b',');
+                let frame = &mut frames[depth];
+                let members = f
+                    .groups
+                    .iter()
+                    .flat_map(|&g| &trie.groups[g as usize].members);
+                for &s in f.direct.iter().chain(members) {
+                    // SAFETY: see the head loop in `object`.
+                    unsafe {
+                        let buf = bufs.get_unchecked_mut(s as usize);
+                        let was = &mut frame.get_unchecked_mut(s as usize).included;
+                        if identity || *was == visit {
+                            put1(buf, b',');
+                        }
+                        put(buf, &f.prefix);
+                        put(buf, b"null");
+                        *was = visit;
                     }
-                    put(buf, &f.prefix);
-                    put(buf, b"null");
-                    included[s] = visit;
                 }
             }
             Kind::Object => {
@@ -318,7 +354,7 @@ impl<'a> Walk<'a> {
                 let value = self.next_stamp();
                 self.open_field(f, visit, depth, identity, b"");
                 self.object(f.child, v, &f.sets, depth + 1, value, false);
-                self.close_field(f, visit, depth, value, b"");
+                self.close_field(f, visit, depth, identity, value, b"");
             }
             Kind::Array => {
                 self.ensure_frame(depth + 1);
@@ -358,7 +394,7 @@ impl<'a> Walk<'a> {
                         }
                     }
                 }
-                self.close_field(f, visit, depth, list, b"]");
+                self.close_field(f, visit, depth, identity, list, b"]");
             }
             _ => {}
         }
@@ -367,18 +403,35 @@ impl<'a> Walk<'a> {
     /// Writes `,"key":` and `open` for every set of `f`, remembering where
     /// the field started.
     fn open_field(&mut self, f: &TrieField, visit: u64, depth: usize, identity: bool, open: &[u8]) {
+        let trie = self.trie;
         let FanOut { bufs, frames, .. } = &mut *self.fan;
         let frame = &mut frames[depth];
-        for &s in &f.sets {
-            let s = s as usize;
-            let buf = &mut bufs[s];
-            frame.field[s] = buf.len() as u32;
-            if identity || frame.included[s] == visit {
-                put1(buf, b',');
+        // A class slot's buffer holds just this field's value.
+        for &g in &f.groups {
+            let class = trie.groups[g as usize].slot as usize;
+            // SAFETY: see the head loop in `object`.
+            unsafe {
+                let buf = bufs.get_unchecked_mut(class);
+                buf.clear();
+                frame.get_unchecked_mut(class).field = 0;
+                if !open.is_empty() {
+                    put1(buf, open[0]);
+                }
             }
-            put(buf, &f.prefix);
-            if !open.is_empty() {
-                put1(buf, open[0]);
+        }
+        for &s in &f.direct {
+            // SAFETY: see the head loop in `object`.
+            unsafe {
+                let buf = bufs.get_unchecked_mut(s as usize);
+                let state = frame.get_unchecked_mut(s as usize);
+                state.field = buf.len() as u32;
+                if identity || state.included == visit {
+                    put1(buf, b',');
+                }
+                put(buf, &f.prefix);
+                if !open.is_empty() {
+                    put1(buf, open[0]);
+                }
             }
         }
     }
@@ -386,21 +439,62 @@ impl<'a> Walk<'a> {
     /// Ends the field opened by [`Walk::open_field`] for every set of `f`:
     /// with `close` when the set emitted something under stamp `value`
     /// (then the field is included), else by taking the field back.
-    fn close_field(&mut self, f: &TrieField, visit: u64, depth: usize, value: u64, close: &[u8]) {
+    fn close_field(
+        &mut self,
+        f: &TrieField,
+        visit: u64,
+        depth: usize,
+        identity: bool,
+        value: u64,
+        close: &[u8],
+    ) {
+        let trie = self.trie;
         let FanOut { bufs, frames, .. } = &mut *self.fan;
         let (here, below) = frames.split_at_mut(depth + 1);
         let frame = &mut here[depth];
-        let emitted = &below[0].emitted;
-        for &s in &f.sets {
-            let s = s as usize;
-            let buf = &mut bufs[s];
-            if emitted[s] == value {
-                if !close.is_empty() {
-                    put1(buf, close[0]);
+        let below = &below[0];
+        for &g in &f.groups {
+            let group = &trie.groups[g as usize];
+            let class = group.slot as usize;
+            // SAFETY: see the head loop in `object`.
+            unsafe {
+                if below.get_unchecked(class).emitted != value {
+                    continue;
                 }
-                frame.included[s] = visit;
-            } else {
-                buf.truncate(frame.field[s] as usize);
+                if !close.is_empty() {
+                    put1(bufs.get_unchecked_mut(class), close[0]);
+                }
+                // Each member copies the class's value: the class slot is
+                // never one of its members, so the two buffers are
+                // distinct elements of `bufs`.
+                let base = bufs.as_mut_ptr();
+                let source = &*base.add(class);
+                for &m in &group.members {
+                    debug_assert_ne!(m as usize, class);
+                    let buf = &mut *base.add(m as usize);
+                    let was = &mut frame.get_unchecked_mut(m as usize).included;
+                    if identity || *was == visit {
+                        put1(buf, b',');
+                    }
+                    put(buf, &f.prefix);
+                    put(buf, source);
+                    *was = visit;
+                }
+            }
+        }
+        for &s in &f.direct {
+            // SAFETY: see the head loop in `object`.
+            unsafe {
+                let buf = bufs.get_unchecked_mut(s as usize);
+                let state = frame.get_unchecked_mut(s as usize);
+                if below.get_unchecked(s as usize).emitted == value {
+                    if !close.is_empty() {
+                        put1(buf, close[0]);
+                    }
+                    state.included = visit;
+                } else {
+                    buf.truncate(state.field as usize);
+                }
             }
         }
     }

@@ -461,7 +461,13 @@ impl<'a> Walk<'a> {
     /// no filter (see [`OpKind::Replay`]): the output of an object or list
     /// value depends only on the level and the value, so it is replayed from
     /// the memo when another set wrote it already, and recorded otherwise.
-    fn shared_member(&mut self, f: &PlanField, k: usize, out: &mut Vec<u8>, first: &mut bool) -> bool {
+    fn shared_member(
+        &mut self,
+        f: &PlanField,
+        k: usize,
+        out: &mut Vec<u8>,
+        first: &mut bool,
+    ) -> bool {
         let v = k + 1;
         let node = self.node(v);
         if node.kind != Kind::Object && node.kind != Kind::Array {
@@ -642,7 +648,11 @@ impl<'a> Walk<'a> {
     fn array_by_id(&mut self, f: &PlanField, v: usize, ids: &[u32], out: &mut Vec<u8>) -> bool {
         let seg = self.scratch.matches.len();
         let sc = &mut *self.scratch;
-        match_ids(sc.delta.array_index(self.src, self.interner, v), ids, &mut sc.matches);
+        match_ids(
+            sc.delta.array_index(self.src, self.interner, v),
+            ids,
+            &mut sc.matches,
+        );
         let open = SymFilter::default();
         let start = out.len();
         put1(out, b'[');

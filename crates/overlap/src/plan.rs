@@ -466,7 +466,11 @@ impl Arena {
             total += level.fields.len() * std::mem::size_of::<PlanField>();
         }
         total += self.filters.capacity() * std::mem::size_of::<SymFilter>();
-        total += self.filters.iter().map(SymFilter::heap_bytes).sum::<usize>();
+        total += self
+            .filters
+            .iter()
+            .map(SymFilter::heap_bytes)
+            .sum::<usize>();
         total += self.prefixes.capacity() + 2 * self.prefix_at.len() * 16;
         total + self.by_key.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
     }
@@ -639,11 +643,17 @@ mod tests {
     fn output_keys_are_pooled_once_and_filters_are_freed_with_their_level() {
         let mut arena = Arena::default();
         let mut names = Interner::default();
-        let a = arena.add(&set(r#"{ w(ids: ["a"]) { s } x { s } }"#).fields, &mut names);
+        let a = arena.add(
+            &set(r#"{ w(ids: ["a"]) { s } x { s } }"#).fields,
+            &mut names,
+        );
         let pool = arena.prefixes.len();
         assert_eq!(pool, "\"w\":\"s\":\"x\":".len());
         let f = arena.level(a).fields[0];
-        assert_eq!(arena.filter(&f).ids.as_deref(), Some(&[names.get_id(b"a")][..]));
+        assert_eq!(
+            arena.filter(&f).ids.as_deref(),
+            Some(&[names.get_id(b"a")][..])
+        );
         assert!(arena.level(a).fields[1].is_open());
         arena.release(a);
         assert_eq!(arena.free_filters, vec![f.filter]);

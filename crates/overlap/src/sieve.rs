@@ -50,11 +50,7 @@ impl Filtered {
 pub struct Sieve {
     /// `(id, slot)` per set, sorted by id.
     entries: Vec<(u32, u32)>,
-    /// Per slot: the trie fields its set joined, or `None` when the slot
-    /// is free.
-    joined: Vec<Option<Vec<u32>>>,
-    free: Vec<u32>,
-    /// The slots in use, sorted.
+    /// The slots of the sets, sorted (the trie's class slots are not).
     live: Vec<u32>,
     trie: Trie,
     interner: Interner,
@@ -76,15 +72,7 @@ impl Sieve {
             .checked_add(1)
             .ok_or_else(|| Error::range("this sieve has handed out every id; create a new one"))?;
         self.last_id = id;
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.joined.push(None);
-                (self.joined.len() - 1) as u32
-            }
-        };
-        let joined = self.trie.insert(slot, &set.fields, &mut self.interner);
-        self.joined[slot as usize] = Some(joined);
+        let slot = self.trie.insert(&set.fields, &mut self.interner);
         if let Err(at) = self.live.binary_search(&slot) {
             self.live.insert(at, slot);
         }
@@ -98,13 +86,10 @@ impl Sieve {
         match self.entries.binary_search_by_key(&id, |e| e.0) {
             Ok(at) => {
                 let (_, slot) = self.entries.remove(at);
-                if let Some(joined) = self.joined[slot as usize].take() {
-                    self.trie.remove(slot, &joined);
-                }
+                self.trie.remove(slot);
                 if let Ok(at) = self.live.binary_search(&slot) {
                     self.live.remove(at);
                 }
-                self.free.push(slot);
                 true
             }
             Err(_) => false,
@@ -124,12 +109,7 @@ impl Sieve {
     /// Approximate heap bytes held for the sets (not the scratch space of
     /// the last delta).
     pub fn heap_bytes(&self) -> usize {
-        let joined: usize = self.joined.iter().flatten().map(|j| j.capacity() * 4).sum();
-        self.entries.capacity() * 8
-            + self.joined.capacity() * std::mem::size_of::<Option<Vec<u32>>>()
-            + joined
-            + (self.free.capacity() + self.live.capacity()) * 4
-            + self.trie.heap_bytes()
+        self.entries.capacity() * 8 + self.live.capacity() * 4 + self.trie.heap_bytes()
     }
 
     /// Releases scratch memory (after a huge delta).
@@ -143,7 +123,7 @@ impl Sieve {
         result.text.clear();
         result.index.clear();
         result.ascii = self.delta.load(delta)?;
-        let slots = self.joined.len();
+        let slots = self.trie.slots();
         self.fan.run(
             delta,
             &mut self.delta,

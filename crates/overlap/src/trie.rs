@@ -1,5 +1,5 @@
 //! The union of a sieve's field sets: a trie of fields, each listing the
-//! sets (by slot) that select it.
+//! slots that select it.
 //!
 //! A [`crate::Sieve`] walks a delta once against this trie instead of once
 //! per set (see `fan_out.rs`): looking a field up in an object, checking a
@@ -9,18 +9,25 @@
 //!
 //! Two sets share a trie field when they select, at the same path, a field
 //! with the same response key, name, kind (leaf or selection) and filter.
-//! Every set of a trie field reached the field's node through the same
-//! parent field (same path, same filters), so the sets that reach an object
-//! through a field are exactly that field's sets: no set intersection is
-//! ever needed during a walk.
+//! Every slot of a trie field reached the field's node through the same
+//! parent field (same path, same filters), so the slots that reach an
+//! object through a field are exactly that field's slots: no set
+//! intersection is ever needed during a walk.
+//!
+//! **Classes.** Sets whose sub-selections under a field are equal write
+//! equal bytes there. The first such set walks its sub-selection itself;
+//! from the second on, one *class slot* walks it for all of them (it joins
+//! the trie below the field like a set) and each member copies the class's
+//! output: a list of jobs that 500 views select the same way is written
+//! once, then copied 500 times.
 
 use crate::field_set::{is_existence_level, Field, IdFilter};
 use crate::plan::{bit, FxHashMap, Interner, SymFilter};
 
-/// No node (a leaf's child), or no slot.
+/// No node (a leaf's child).
 pub const NONE: u32 = u32::MAX;
 
-/// How a trie field's sets use the member it names.
+/// How a trie field's slots use the member it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     /// The value is copied whole.
@@ -33,12 +40,13 @@ pub enum FieldKind {
     Child,
 }
 
-/// One field of the union, shared by every set that selects it at its path.
+/// One field of the union, shared by every slot that selects it at its
+/// path.
 #[derive(Debug)]
 pub struct TrieField {
     /// The field name's symbol.
     pub sym: u32,
-    /// What the sets do with the member.
+    /// What the slots do with the member.
     pub kind: FieldKind,
     /// The response key is the field name: a compact delta's own
     /// `"name":value` bytes are the output.
@@ -49,11 +57,38 @@ pub struct TrieField {
     pub filter: SymFilter,
     /// The sub-selection's node, or [`NONE`] for a leaf.
     pub child: u32,
-    /// The slots of the sets selecting this field, sorted.
+    /// The slots that write this field themselves, sorted.
+    pub direct: Vec<u32>,
+    /// The classes of slots sharing a sub-selection (indexes into
+    /// [`Trie::groups`]).
+    pub groups: Vec<u32>,
+    /// The slots that walk the sub-selection (or copy the leaf): `direct`
+    /// and the groups' class slots, sorted.
     pub sets: Vec<u32>,
+    /// Sub-selection encoding → who holds it.
+    classes: FxHashMap<Box<[u8]>, Class>,
     node: u32,
     order: Box<[u8]>,
     key: Box<[u8]>,
+}
+
+/// The holder of one sub-selection under a trie field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// The only slot with it, walking it itself.
+    Direct(u32),
+    /// Several: a group (index into [`Trie::groups`]).
+    Group(u32),
+}
+
+/// Slots sharing a sub-selection under a trie field.
+#[derive(Debug, Default)]
+pub struct Group {
+    /// The class slot that walks the sub-selection for all of them; its
+    /// buffer holds the field's value.
+    pub slot: u32,
+    /// The member slots, sorted; each copies the class slot's value.
+    pub members: Vec<u32>,
 }
 
 /// One level of the union.
@@ -63,12 +98,27 @@ pub struct TrieNode {
     /// aliases of `id` first, then the others by response key (each set's
     /// own fields are in that order, as the rules write them).
     pub fields: Vec<u32>,
-    /// Slots of the sets whose level here is an existence level (rule B:
-    /// emitted whenever present), sorted.
+    /// Slots whose level here is an existence level (rule B: emitted
+    /// whenever present), sorted.
     pub existence: Vec<u32>,
     /// Bit `sym % 64` of every field other than an `id` alias: an object
-    /// with none of them emits for no set (existence levels aside).
+    /// with none of them emits for no slot (existence levels aside).
     pub mask: u64,
+}
+
+/// What a slot joined, in order (parents before children).
+#[derive(Debug, Clone, Copy)]
+enum Join {
+    /// A trie field it writes itself; for a sub-selection, the next `len`
+    /// entries are what it joined below.
+    Field(u32, u32),
+    /// A member of a class under a trie field.
+    Member(u32),
+    /// An existence level at a node.
+    Exists(u32),
+    /// Undone (the slot became a class member there); kept so that the
+    /// lengths above stay right.
+    Dead,
 }
 
 /// The union of the sets of a sieve.
@@ -78,8 +128,14 @@ pub struct Trie {
     pub nodes: Vec<TrieNode>,
     /// The fields, indexed from [`TrieNode::fields`].
     pub fields: Vec<TrieField>,
+    /// The classes, indexed from [`TrieField::groups`].
+    pub groups: Vec<Group>,
+    /// Per slot: what it joined, or `None` when the slot is free.
+    slots: Vec<Option<Vec<Join>>>,
+    free_slots: Vec<u32>,
     free_nodes: Vec<u32>,
     free_fields: Vec<u32>,
+    free_groups: Vec<u32>,
     by_key: FxHashMap<Box<[u8]>, u32>,
 }
 
@@ -88,21 +144,52 @@ impl Default for Trie {
         Trie {
             nodes: vec![TrieNode::default()],
             fields: Vec::new(),
+            groups: Vec::new(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
             free_nodes: Vec::new(),
             free_fields: Vec::new(),
+            free_groups: Vec::new(),
             by_key: FxHashMap::default(),
         }
     }
 }
 
 impl Trie {
-    /// Adds the set in slot `slot` with top-level `fields`; returns the
-    /// trie fields it joined, parents before children, for
-    /// [`Trie::remove`].
-    pub fn insert(&mut self, slot: u32, fields: &[Field], interner: &mut Interner) -> Vec<u32> {
+    /// How many slots exist (used or free): every slot is below it.
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Adds a set with top-level `fields`; returns its slot.
+    pub fn insert(&mut self, fields: &[Field], interner: &mut Interner) -> u32 {
+        let slot = self.new_slot();
         let mut joined = Vec::new();
         self.insert_level(0, slot, fields, true, interner, &mut joined);
-        joined
+        self.slots[slot as usize] = Some(joined);
+        slot
+    }
+
+    /// Removes the set in `slot` (as [`Trie::insert`] returned it). Fields,
+    /// nodes and classes no slot uses any more are freed.
+    pub fn remove(&mut self, slot: u32) {
+        if let Some(Some(joined)) = self.slots.get_mut(slot as usize).map(Option::take) {
+            self.undo(slot, &joined);
+            self.free_slots.push(slot);
+        }
+    }
+
+    fn new_slot(&mut self) -> u32 {
+        match self.free_slots.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(Vec::new());
+                slot
+            }
+            None => {
+                self.slots.push(Some(Vec::new()));
+                (self.slots.len() - 1) as u32
+            }
+        }
     }
 
     fn insert_level(
@@ -112,10 +199,11 @@ impl Trie {
         fields: &[Field],
         root: bool,
         interner: &mut Interner,
-        joined: &mut Vec<u32>,
+        joined: &mut Vec<Join>,
     ) {
         if !root && is_existence_level(fields) {
             insert_sorted(&mut self.nodes[node as usize].existence, slot);
+            joined.push(Join::Exists(node));
         }
         for f in fields {
             let kind = match (&f.children, root || f.name != "id", f.key == "id") {
@@ -127,11 +215,161 @@ impl Trie {
                 _ => continue,
             };
             let at = self.field(node, kind, f, interner);
-            insert_sorted(&mut self.fields[at as usize].sets, slot);
-            joined.push(at);
-            if let Some(children) = &f.children {
-                let child = self.fields[at as usize].child;
-                self.insert_level(child, slot, children, false, interner, joined);
+            let children = match &f.children {
+                Some(children) => children,
+                None => {
+                    let tf = &mut self.fields[at as usize];
+                    insert_sorted(&mut tf.direct, slot);
+                    insert_sorted(&mut tf.sets, slot);
+                    joined.push(Join::Field(at, 0));
+                    continue;
+                }
+            };
+            let mut key = Vec::new();
+            encode_level(children, &mut key);
+            match self.fields[at as usize].classes.get(&key[..]).copied() {
+                None => {
+                    let tf = &mut self.fields[at as usize];
+                    tf.classes
+                        .insert(key.into_boxed_slice(), Class::Direct(slot));
+                    insert_sorted(&mut tf.direct, slot);
+                    insert_sorted(&mut tf.sets, slot);
+                    let child = tf.child;
+                    let mark = joined.len();
+                    joined.push(Join::Field(at, 0));
+                    self.insert_level(child, slot, children, false, interner, joined);
+                    joined[mark] = Join::Field(at, (joined.len() - mark - 1) as u32);
+                }
+                Some(Class::Group(g)) => {
+                    insert_sorted(&mut self.groups[g as usize].members, slot);
+                    joined.push(Join::Member(at));
+                }
+                Some(Class::Direct(first)) => {
+                    // A second set with this sub-selection: a class slot
+                    // takes the walk over, both become members.
+                    // `first` steps back first, so that its own classes
+                    // below are free for the class slot to take.
+                    self.retire(first, at);
+                    let class = self.new_slot();
+                    let child = self.fields[at as usize].child;
+                    let mut class_joined = Vec::new();
+                    self.insert_level(child, class, children, false, interner, &mut class_joined);
+                    self.slots[class as usize] = Some(class_joined);
+                    let mut members = vec![first];
+                    insert_sorted(&mut members, slot);
+                    let g = self.new_group(Group {
+                        slot: class,
+                        members,
+                    });
+                    let tf = &mut self.fields[at as usize];
+                    tf.classes.insert(key.into_boxed_slice(), Class::Group(g));
+                    tf.groups.push(g);
+                    insert_sorted(&mut tf.sets, class);
+                    joined.push(Join::Member(at));
+                }
+            }
+        }
+    }
+
+    /// Turns `slot`'s direct walk of trie field `at` (and of everything it
+    /// joined below it) into a class membership.
+    fn retire(&mut self, slot: u32, at: u32) {
+        let mut joined = match self.slots[slot as usize].take() {
+            Some(joined) => joined,
+            None => return,
+        };
+        let i = joined
+            .iter()
+            .position(|j| matches!(j, Join::Field(f, _) if *f == at));
+        if let Some(i) = i {
+            let len = match joined[i] {
+                Join::Field(_, len) => len as usize,
+                _ => 0,
+            };
+            let below: Vec<Join> = joined[i + 1..i + 1 + len].to_vec();
+            self.undo(slot, &below);
+            for j in &mut joined[i + 1..i + 1 + len] {
+                *j = Join::Dead;
+            }
+            joined[i] = Join::Member(at);
+            let tf = &mut self.fields[at as usize];
+            remove_sorted(&mut tf.direct, slot);
+            remove_sorted(&mut tf.sets, slot);
+        }
+        self.slots[slot as usize] = Some(joined);
+    }
+
+    /// Takes `slot` out of everything in `joined`, children first.
+    fn undo(&mut self, slot: u32, joined: &[Join]) {
+        for j in joined.iter().rev() {
+            match *j {
+                Join::Field(at, _) => {
+                    let tf = &mut self.fields[at as usize];
+                    remove_sorted(&mut tf.direct, slot);
+                    remove_sorted(&mut tf.sets, slot);
+                    tf.classes.retain(|_, c| *c != Class::Direct(slot));
+                    self.free_field_if_unused(at);
+                }
+                Join::Member(at) => {
+                    let found = self.fields[at as usize].groups.iter().position(|&g| {
+                        self.groups[g as usize].members.binary_search(&slot).is_ok()
+                    });
+                    if let Some(i) = found {
+                        let g = self.fields[at as usize].groups[i];
+                        let group = &mut self.groups[g as usize];
+                        remove_sorted(&mut group.members, slot);
+                        if group.members.is_empty() {
+                            let class = group.slot;
+                            self.remove(class);
+                            let tf = &mut self.fields[at as usize];
+                            tf.groups.remove(i);
+                            remove_sorted(&mut tf.sets, class);
+                            tf.classes.retain(|_, c| *c != Class::Group(g));
+                            self.groups[g as usize] = Group::default();
+                            self.free_groups.push(g);
+                        }
+                    }
+                    self.free_field_if_unused(at);
+                }
+                Join::Exists(node) => {
+                    remove_sorted(&mut self.nodes[node as usize].existence, slot);
+                }
+                Join::Dead => {}
+            }
+        }
+    }
+
+    fn free_field_if_unused(&mut self, at: u32) {
+        let tf = &self.fields[at as usize];
+        if !tf.sets.is_empty() || !tf.groups.is_empty() || tf.prefix.is_empty() {
+            return;
+        }
+        let (node, child) = (tf.node, tf.child);
+        let key = std::mem::take(&mut self.fields[at as usize].key);
+        self.by_key.remove(&key);
+        let tf = &mut self.fields[at as usize];
+        tf.prefix = Box::new([]);
+        tf.order = Box::new([]);
+        tf.filter = SymFilter::default();
+        tf.classes = FxHashMap::default();
+        self.nodes[node as usize].fields.retain(|&f| f != at);
+        self.update_mask(node);
+        self.free_fields.push(at);
+        if child != NONE {
+            self.nodes[child as usize] = TrieNode::default();
+            self.free_nodes.push(child);
+        }
+    }
+
+    fn new_group(&mut self, group: Group) -> u32 {
+        match self.free_groups.pop() {
+            Some(g) => {
+                self.groups[g as usize] = group;
+                g
+            }
+            None => {
+                self.groups.push(group);
+                (self.groups.len() - 1) as u32
             }
         }
     }
@@ -155,7 +393,7 @@ impl Trie {
         // Output order: `id` aliases right after the identity, then the
         // other fields by response key (ties, between sets, broken by the
         // rest of the key; no set has two fields with one response key).
-        let mut order = Vec::with_capacity(key.len() + 1);
+        let mut order = Vec::with_capacity(key.len() + f.key.len() + 2);
         order.push((kind != FieldKind::IdAlias) as u8);
         order.extend_from_slice(f.key.as_bytes());
         order.push(0);
@@ -167,7 +405,10 @@ impl Trie {
             prefix: prefix.into_boxed_slice(),
             filter: filter_syms(&f.filter, interner),
             child,
+            direct: Vec::new(),
+            groups: Vec::new(),
             sets: Vec::new(),
+            classes: FxHashMap::default(),
             node,
             order: order.into_boxed_slice(),
             key: key.clone(),
@@ -216,41 +457,6 @@ impl Trie {
             .fold(0, |m, f| m | bit(f.sym));
     }
 
-    /// Removes the set in slot `slot`, which joined the trie fields
-    /// `joined` (as [`Trie::insert`] returned them). Fields and nodes no set
-    /// uses any more are freed.
-    pub fn remove(&mut self, slot: u32, joined: &[u32]) {
-        // Children first: a field is freed only once its node is empty.
-        for &at in joined.iter().rev() {
-            let field = &mut self.fields[at as usize];
-            if let Ok(i) = field.sets.binary_search(&slot) {
-                field.sets.remove(i);
-            }
-            if field.child != NONE {
-                let existence = &mut self.nodes[field.child as usize].existence;
-                if let Ok(i) = existence.binary_search(&slot) {
-                    existence.remove(i);
-                }
-            }
-            let field = &self.fields[at as usize];
-            if field.sets.is_empty() {
-                let (node, child) = (field.node, field.child);
-                let key = std::mem::take(&mut self.fields[at as usize].key);
-                self.by_key.remove(&key);
-                self.fields[at as usize].prefix = Box::new([]);
-                self.fields[at as usize].order = Box::new([]);
-                self.fields[at as usize].filter = SymFilter::default();
-                self.nodes[node as usize].fields.retain(|&f| f != at);
-                self.update_mask(node);
-                self.free_fields.push(at);
-                if child != NONE {
-                    self.nodes[child as usize] = TrieNode::default();
-                    self.free_nodes.push(child);
-                }
-            }
-        }
-    }
-
     /// True when no set is in the trie.
     pub fn is_empty(&self) -> bool {
         self.by_key.is_empty()
@@ -259,14 +465,25 @@ impl Trie {
     /// Approximate heap bytes held by the trie.
     pub fn heap_bytes(&self) -> usize {
         let mut total = self.nodes.capacity() * std::mem::size_of::<TrieNode>()
-            + self.fields.capacity() * std::mem::size_of::<TrieField>();
+            + self.fields.capacity() * std::mem::size_of::<TrieField>()
+            + self.groups.capacity() * std::mem::size_of::<Group>()
+            + self.slots.capacity() * std::mem::size_of::<Option<Vec<Join>>>();
         for n in &self.nodes {
-            total += n.fields.capacity() * 4 + n.existence.capacity() * 4;
+            total += (n.fields.capacity() + n.existence.capacity()) * 4;
         }
         for f in &self.fields {
-            total += f.prefix.len() + f.order.len() + 2 * f.key.len() + f.sets.capacity() * 4;
+            total += f.prefix.len() + f.order.len() + 2 * f.key.len();
+            total += (f.direct.capacity() + f.groups.capacity() + f.sets.capacity()) * 4;
             total += f.filter.ids.as_ref().map_or(0, |l| l.len() * 4);
             total += f.filter.exids.as_ref().map_or(0, |l| l.len() * 4);
+            total += f.classes.capacity() * (std::mem::size_of::<(Box<[u8]>, Class)>() + 1);
+            total += f.classes.keys().map(|k| k.len()).sum::<usize>();
+        }
+        for g in &self.groups {
+            total += g.members.capacity() * 4;
+        }
+        for joined in self.slots.iter().flatten() {
+            total += joined.capacity() * std::mem::size_of::<Join>();
         }
         total + self.by_key.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
     }
@@ -281,7 +498,12 @@ fn field_key(node: u32, kind: FieldKind, sym: u32, f: &Field) -> Box<[u8]> {
     key.extend_from_slice(&sym.to_le_bytes());
     key.extend_from_slice(&(f.key.len() as u32).to_le_bytes());
     key.extend_from_slice(f.key.as_bytes());
-    for (tag, list) in [(1u8, &f.filter.ids), (2u8, &f.filter.exids)].iter() {
+    encode_filter(&f.filter, &mut key);
+    key.into_boxed_slice()
+}
+
+fn encode_filter(filter: &IdFilter, key: &mut Vec<u8>) {
+    for (tag, list) in [(1u8, &filter.ids), (2u8, &filter.exids)].iter() {
         if let Some(list) = list {
             key.push(*tag);
             key.extend_from_slice(&(list.len() as u32).to_le_bytes());
@@ -291,7 +513,26 @@ fn field_key(node: u32, kind: FieldKind, sym: u32, f: &Field) -> Box<[u8]> {
             }
         }
     }
-    key.into_boxed_slice()
+}
+
+/// A sub-selection's exact encoding: equal encodings, equal output. Other
+/// arguments than `ids`/`exids` do not filter, so they are left out.
+fn encode_level(fields: &[Field], key: &mut Vec<u8>) {
+    key.extend_from_slice(&(fields.len() as u32).to_le_bytes());
+    for f in fields {
+        for s in [&f.key, &f.name].iter() {
+            key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            key.extend_from_slice(s.as_bytes());
+        }
+        encode_filter(&f.filter, key);
+        match &f.children {
+            Some(children) => {
+                key.push(4);
+                encode_level(children, key);
+            }
+            None => key.push(0),
+        }
+    }
 }
 
 /// `filter` over interned id symbols.
@@ -315,6 +556,12 @@ fn insert_sorted(list: &mut Vec<u32>, slot: u32) {
     }
 }
 
+fn remove_sorted(list: &mut Vec<u32>, slot: u32) {
+    if let Ok(at) = list.binary_search(&slot) {
+        list.remove(at);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,59 +571,102 @@ mod tests {
         parse_subscription(q, None).unwrap().fields
     }
 
+    fn child_of<'t>(trie: &'t Trie, node: u32, prefix: &[u8]) -> (&'t TrieField, &'t TrieNode) {
+        let f = trie.nodes[node as usize]
+            .fields
+            .iter()
+            .map(|&f| &trie.fields[f as usize])
+            .find(|f| &*f.prefix == prefix)
+            .unwrap();
+        (f, &trie.nodes[f.child as usize])
+    }
+
     #[test]
     fn sets_share_fields_with_the_same_path_key_name_kind_and_filter() {
         let mut trie = Trie::default();
         let mut names = Interner::default();
-        let a = trie.insert(0, &fields("{ w { s t } }"), &mut names);
-        let b = trie.insert(1, &fields("{ w { s u: t } }"), &mut names);
-        let c = trie.insert(2, &fields(r#"{ w(ids: ["x"]) { s } }"#), &mut names);
+        let a = trie.insert(&fields("{ w { s t } }"), &mut names);
+        let b = trie.insert(&fields("{ w { s u: t } }"), &mut names);
+        let c = trie.insert(&fields(r#"{ w(ids: ["x"]) { s } }"#), &mut names);
         // w, w.s, w.t, w.u, w(ids).s and w(ids) itself.
         assert_eq!(trie.by_key.len(), 6);
-        assert_eq!(a[0], b[0]);
-        assert_ne!(a[0], c[0]);
-        assert_eq!(trie.fields[a[0] as usize].sets, vec![0, 1]);
-        let w = trie.fields[a[0] as usize].child as usize;
-        let order: Vec<&[u8]> = trie.nodes[w]
+        let w = &trie.fields[trie.nodes[0].fields[0] as usize];
+        assert_eq!(w.sets, vec![a, b]);
+        let order: Vec<&[u8]> = trie.nodes[w.child as usize]
             .fields
             .iter()
             .map(|&f| &*trie.fields[f as usize].prefix)
             .collect();
         assert_eq!(order, vec![&b"\"s\":"[..], b"\"t\":", b"\"u\":"]);
-        trie.remove(1, &b);
+        trie.remove(b);
         assert_eq!(trie.by_key.len(), 5);
-        trie.remove(0, &a);
-        trie.remove(2, &c);
+        trie.remove(a);
+        trie.remove(c);
         assert!(trie.is_empty());
         assert!(trie.nodes[0].fields.is_empty());
-        // Freed fields and nodes are reused.
-        let n = (trie.fields.len(), trie.nodes.len());
-        trie.insert(3, &fields("{ w { s } }"), &mut names);
-        assert_eq!((trie.fields.len(), trie.nodes.len()), n);
+        // Freed slots, fields and nodes are reused.
+        let n = (trie.fields.len(), trie.nodes.len(), trie.slots());
+        trie.insert(&fields("{ w { s } }"), &mut names);
+        assert_eq!((trie.fields.len(), trie.nodes.len(), trie.slots()), n);
     }
 
     #[test]
     fn ids_below_the_root_follow_rule_a() {
         let mut trie = Trie::default();
         let mut names = Interner::default();
-        trie.insert(0, &fields("{ id w { id } v { id s i: id } }"), &mut names);
-        let root = &trie.nodes[0];
+        let s = trie.insert(&fields("{ id w { id } v { id s i: id } }"), &mut names);
         // At the root `id` is a field like any other.
-        assert_eq!(root.fields.len(), 3);
-        let child = |key: &[u8]| {
-            let f = root.fields.iter().map(|&f| &trie.fields[f as usize]);
-            let f = f.clone().find(|f| &*f.prefix == key).unwrap();
-            &trie.nodes[f.child as usize]
-        };
+        assert_eq!(trie.nodes[0].fields.len(), 3);
         // `w { id }`: an existence level, with no field of its own.
-        assert_eq!(child(b"\"w\":").existence, vec![0]);
-        assert!(child(b"\"w\":").fields.is_empty());
+        let (_, w) = child_of(&trie, 0, b"\"w\":");
+        assert_eq!(w.existence, vec![s]);
+        assert!(w.fields.is_empty());
         // `v { id s i: id }`: the alias first, then `s`; the plain id is
         // rule A's.
-        let v = child(b"\"v\":");
-        let kinds: Vec<FieldKind> = v.fields.iter().map(|&f| trie.fields[f as usize].kind).collect();
+        let (_, v) = child_of(&trie, 0, b"\"v\":");
+        let kinds: Vec<FieldKind> = v
+            .fields
+            .iter()
+            .map(|&f| trie.fields[f as usize].kind)
+            .collect();
         assert_eq!(kinds, vec![FieldKind::IdAlias, FieldKind::Leaf]);
         assert!(v.existence.is_empty());
         assert_eq!(v.mask, bit(names.get(b"s")));
+    }
+
+    #[test]
+    fn equal_sub_selections_become_a_class_walked_once() {
+        let mut trie = Trie::default();
+        let mut names = Interner::default();
+        let a = trie.insert(&fields("{ w { s j { p } } }"), &mut names);
+        let w = trie.fields[trie.nodes[0].fields[0] as usize].child;
+        // The first set walks `j { p }` itself...
+        let (j, _) = child_of(&trie, w, b"\"j\":");
+        assert_eq!((j.direct.clone(), j.groups.len()), (vec![a], 0));
+        // ...until a second one with the same sub-selection makes it a
+        // class, whose slot walks it for both.
+        let b = trie.insert(&fields("{ w { t j { p } } }"), &mut names);
+        let c = trie.insert(&fields("{ w { u j { p } } }"), &mut names);
+        let (j, under) = child_of(&trie, w, b"\"j\":");
+        assert!(j.direct.is_empty());
+        assert_eq!(j.groups.len(), 1);
+        let group = &trie.groups[j.groups[0] as usize];
+        assert_eq!(group.members, vec![a, b, c]);
+        assert_eq!(j.sets, vec![group.slot]);
+        assert_eq!(trie.fields[under.fields[0] as usize].sets, vec![group.slot]);
+        // Members leave; the last one takes the class with it.
+        let class = group.slot;
+        trie.remove(a);
+        trie.remove(b);
+        assert!(trie.slots[class as usize].is_some());
+        trie.remove(c);
+        assert!(trie.slots[class as usize].is_none());
+        assert!(trie.is_empty());
+        // A set whose `w` is unique walks it directly.
+        let d = trie.insert(&fields("{ w { s } }"), &mut names);
+        assert_eq!(
+            trie.fields[trie.nodes[0].fields[0] as usize].direct,
+            vec![d]
+        );
     }
 }
