@@ -65,7 +65,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Sieve results are decoded in runs of at most this many bytes. */
-const CHUNK = 64 * 1024;
+const CHUNK = 256 * 1024;
 
 /** Inputs above this size release their buffers after the call. */
 const TRIM_ABOVE = 1 << 20;

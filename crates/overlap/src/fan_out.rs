@@ -6,10 +6,11 @@
 //! lists matched once. Then, per trie field, the bytes it selects are
 //! appended to the buffer of each set listed on it. A set's object opens
 //! with its identity (rule A) and is taken back by truncating the set's
-//! buffer when nothing was included (rule B); per-set state (where the
-//! object started, whether a field was included, whether a list has an
-//! element yet) lives in per-depth frames indexed by slot, stamped with a
-//! visit number so they are never cleared.
+//! buffer when nothing was included (rule B): a field was included iff the
+//! buffer grew past the head, since an included field always writes and a
+//! field that is not is taken back. Per-set state (where the object and its
+//! head end, whether a list has an element yet) lives in per-depth frames
+//! indexed by slot; list stamps make it never need clearing.
 
 use crate::delta::{match_ids, Delta, Member, NONE};
 use crate::json::Kind;
@@ -20,15 +21,15 @@ use crate::trie::{FieldKind, Trie, TrieField};
 /// The state of one set (by slot) at one depth of the walk.
 #[derive(Clone, Copy, Default)]
 struct State {
-    /// The visit's stamp when the set included a field of the current
-    /// object (rule B).
-    included: u64,
     /// A list's stamp (or a single object value's) when the set emitted an
     /// element of it.
     emitted: u64,
     /// Where the set's current object at this depth starts in its buffer
     /// (the comma before it, in a list, included).
     mark: u32,
+    /// Where its head (and aliases of `id`) end: the object includes a
+    /// field (rule B) iff the buffer is longer.
+    base: u32,
     /// Where the set's current field, in the object at this depth, starts.
     field: u32,
 }
@@ -163,7 +164,6 @@ impl<'a> Walk<'a> {
             // None of the fields is here: emitted by no set (rule B).
             return;
         }
-        let visit = self.next_stamp();
         // The head every set writes: `{` and the identity (rule A), in one
         // piece when the object starts with it in compact form.
         let src = self.src;
@@ -202,6 +202,7 @@ impl<'a> Walk<'a> {
                         put1(buf, b',');
                     }
                     write(buf, &head);
+                    state.base = buf.len() as u32;
                 }
             }
         }
@@ -218,19 +219,23 @@ impl<'a> Walk<'a> {
                 None => continue,
             };
             match f.kind {
-                FieldKind::Child => self.child(f, m, visit, depth, identity),
+                FieldKind::Child => self.child(f, m, depth, identity),
                 // Rule B: an alias of `id` does not make the object emitted.
+                // (They come first, right after the head.)
                 FieldKind::IdAlias => {
                     let pieces = [&b","[..], &f.prefix[..], self.raw(m.key as usize + 1)];
+                    let FanOut { bufs, frames, .. } = &mut *self.fan;
+                    let frame = &mut frames[depth];
                     for &s in &f.sets {
                         // SAFETY: see the head loop.
-                        write(
-                            unsafe { self.fan.bufs.get_unchecked_mut(s as usize) },
-                            &pieces,
-                        );
+                        unsafe {
+                            let buf = bufs.get_unchecked_mut(s as usize);
+                            write(buf, &pieces);
+                            frame.get_unchecked_mut(s as usize).base = buf.len() as u32;
+                        }
                     }
                 }
-                FieldKind::Leaf => self.leaf(f, m, visit, depth, identity),
+                FieldKind::Leaf => self.leaf(f, m, depth, identity),
             }
         }
         let FanOut { bufs, frames, .. } = &mut *self.fan;
@@ -247,7 +252,7 @@ impl<'a> Walk<'a> {
             unsafe {
                 let buf = bufs.get_unchecked_mut(s as usize);
                 let state = frame.get_unchecked_mut(s as usize);
-                if state.included == visit || exists {
+                if buf.len() as u32 > state.base || exists {
                     put1(buf, b'}');
                     state.emitted = list;
                 } else {
@@ -258,7 +263,7 @@ impl<'a> Walk<'a> {
     }
 
     /// A leaf `f` over member `m`: its value copied for every set of `f`.
-    fn leaf(&mut self, f: &'a TrieField, m: Member, visit: u64, depth: usize, identity: bool) {
+    fn leaf(&mut self, f: &'a TrieField, m: Member, depth: usize, identity: bool) {
         let src = self.src;
         let FanOut { bufs, frames, .. } = &mut *self.fan;
         let frame = &mut frames[depth];
@@ -274,22 +279,17 @@ impl<'a> Walk<'a> {
                 };
                 for &s in &f.sets {
                     // SAFETY: see the head loop in `object`.
-                    unsafe {
-                        write(bufs.get_unchecked_mut(s as usize), &pieces);
-                        frame.get_unchecked_mut(s as usize).included = visit;
-                    }
+                    write(unsafe { bufs.get_unchecked_mut(s as usize) }, &pieces);
                 }
             } else {
                 for &s in &f.sets {
                     // SAFETY: see the head loop in `object`.
                     unsafe {
                         let buf = bufs.get_unchecked_mut(s as usize);
-                        let was = &mut frame.get_unchecked_mut(s as usize).included;
-                        if *was == visit {
+                        if buf.len() as u32 > frame.get_unchecked(s as usize).base {
                             put1(buf, b',');
                         }
                         put(buf, whole);
-                        *was = visit;
                     }
                 }
             }
@@ -302,20 +302,18 @@ impl<'a> Walk<'a> {
                 // SAFETY: see the head loop in `object`.
                 unsafe {
                     let buf = bufs.get_unchecked_mut(s as usize);
-                    let was = &mut frame.get_unchecked_mut(s as usize).included;
-                    if identity || *was == visit {
+                    if identity || buf.len() as u32 > frame.get_unchecked(s as usize).base {
                         put1(buf, b',');
                     }
                     put(buf, &f.prefix);
                     put(buf, value);
-                    *was = visit;
                 }
             }
         }
     }
 
     /// A field with a sub-selection over member `m`.
-    fn child(&mut self, f: &'a TrieField, m: Member, visit: u64, depth: usize, identity: bool) {
+    fn child(&mut self, f: &'a TrieField, m: Member, depth: usize, identity: bool) {
         let v = m.key as usize + 1;
         let value = self.delta.node(v);
         match value.kind {
@@ -333,13 +331,11 @@ impl<'a> Walk<'a> {
                     // SAFETY: see the head loop in `object`.
                     unsafe {
                         let buf = bufs.get_unchecked_mut(s as usize);
-                        let was = &mut frame.get_unchecked_mut(s as usize).included;
-                        if identity || *was == visit {
+                        if identity || buf.len() as u32 > frame.get_unchecked(s as usize).base {
                             put1(buf, b',');
                         }
                         put(buf, &f.prefix);
                         put(buf, b"null");
-                        *was = visit;
                     }
                 }
             }
@@ -352,14 +348,14 @@ impl<'a> Walk<'a> {
                 }
                 self.ensure_frame(depth + 1);
                 let value = self.next_stamp();
-                self.open_field(f, visit, depth, identity, b"");
+                self.open_field(f, depth, identity, b"");
                 self.object(f.child, v, &f.sets, depth + 1, value, false);
-                self.close_field(f, visit, depth, identity, value, b"");
+                self.close_field(f, depth, identity, value, b"");
             }
             Kind::Array => {
                 self.ensure_frame(depth + 1);
                 let list = self.next_stamp();
-                self.open_field(f, visit, depth, identity, b"[");
+                self.open_field(f, depth, identity, b"[");
                 match &f.filter.ids {
                     // A short `ids` list over a longer array: look the ids
                     // up instead of testing every element.
@@ -394,7 +390,7 @@ impl<'a> Walk<'a> {
                         }
                     }
                 }
-                self.close_field(f, visit, depth, identity, list, b"]");
+                self.close_field(f, depth, identity, list, b"]");
             }
             _ => {}
         }
@@ -402,7 +398,7 @@ impl<'a> Walk<'a> {
 
     /// Writes `,"key":` and `open` for every set of `f`, remembering where
     /// the field started.
-    fn open_field(&mut self, f: &TrieField, visit: u64, depth: usize, identity: bool, open: &[u8]) {
+    fn open_field(&mut self, f: &TrieField, depth: usize, identity: bool, open: &[u8]) {
         let trie = self.trie;
         let FanOut { bufs, frames, .. } = &mut *self.fan;
         let frame = &mut frames[depth];
@@ -425,7 +421,7 @@ impl<'a> Walk<'a> {
                 let buf = bufs.get_unchecked_mut(s as usize);
                 let state = frame.get_unchecked_mut(s as usize);
                 state.field = buf.len() as u32;
-                if identity || state.included == visit {
+                if identity || buf.len() as u32 > state.base {
                     put1(buf, b',');
                 }
                 put(buf, &f.prefix);
@@ -442,7 +438,6 @@ impl<'a> Walk<'a> {
     fn close_field(
         &mut self,
         f: &TrieField,
-        visit: u64,
         depth: usize,
         identity: bool,
         value: u64,
@@ -472,13 +467,11 @@ impl<'a> Walk<'a> {
                 for &m in &group.members {
                     debug_assert_ne!(m as usize, class);
                     let buf = &mut *base.add(m as usize);
-                    let was = &mut frame.get_unchecked_mut(m as usize).included;
-                    if identity || *was == visit {
+                    if identity || buf.len() as u32 > frame.get_unchecked(m as usize).base {
                         put1(buf, b',');
                     }
                     put(buf, &f.prefix);
                     put(buf, source);
-                    *was = visit;
                 }
             }
         }
@@ -486,14 +479,12 @@ impl<'a> Walk<'a> {
             // SAFETY: see the head loop in `object`.
             unsafe {
                 let buf = bufs.get_unchecked_mut(s as usize);
-                let state = frame.get_unchecked_mut(s as usize);
                 if below.get_unchecked(s as usize).emitted == value {
                     if !close.is_empty() {
                         put1(buf, close[0]);
                     }
-                    state.included = visit;
                 } else {
-                    buf.truncate(state.field as usize);
+                    buf.truncate(frame.get_unchecked(s as usize).field as usize);
                 }
             }
         }
