@@ -68,8 +68,34 @@ pub struct TrieField {
     /// Sub-selection encoding → who holds it.
     classes: FxHashMap<Box<[u8]>, Class>,
     node: u32,
-    order: Box<[u8]>,
-    key: Box<[u8]>,
+}
+
+impl TrieField {
+    /// The response key.
+    fn response_key(&self) -> &[u8] {
+        &self.prefix[1..self.prefix.len() - 2]
+    }
+
+    /// Whether the field goes before `other` among its node's fields: `id`
+    /// aliases right after the identity, then the others by response key;
+    /// ties (between sets: no set has two fields with one response key) by
+    /// the rest of the identity.
+    fn before(&self, other: &TrieField) -> bool {
+        let a = (self.kind != FieldKind::IdAlias, self.response_key());
+        let b = (other.kind != FieldKind::IdAlias, other.response_key());
+        a < b || (a == b && self.key() < other.key())
+    }
+
+    /// Its identity among its node's fields (see [`field_key`]).
+    fn key(&self) -> Box<[u8]> {
+        field_key(
+            self.node,
+            self.kind,
+            self.sym,
+            self.response_key(),
+            &self.filter,
+        )
+    }
 }
 
 /// The holder of one sub-selection under a trie field.
@@ -226,7 +252,7 @@ impl Trie {
                 }
             };
             let mut key = Vec::new();
-            encode_level(children, &mut key);
+            encode_level(children, interner, &mut key);
             match self.fields[at as usize].classes.get(&key[..]).copied() {
                 None => {
                     let tf = &mut self.fields[at as usize];
@@ -345,11 +371,10 @@ impl Trie {
             return;
         }
         let (node, child) = (tf.node, tf.child);
-        let key = std::mem::take(&mut self.fields[at as usize].key);
+        let key = self.fields[at as usize].key();
         self.by_key.remove(&key);
         let tf = &mut self.fields[at as usize];
         tf.prefix = Box::new([]);
-        tf.order = Box::new([]);
         tf.filter = SymFilter::default();
         tf.classes = FxHashMap::default();
         self.nodes[node as usize].fields.retain(|&f| f != at);
@@ -377,7 +402,8 @@ impl Trie {
     /// The trie field of `node` for `f` used as `kind`, created if new.
     fn field(&mut self, node: u32, kind: FieldKind, f: &Field, interner: &mut Interner) -> u32 {
         let sym = interner.intern(f.name.as_bytes());
-        let key = field_key(node, kind, sym, f);
+        let filter = filter_syms(&f.filter, interner);
+        let key = field_key(node, kind, sym, f.key.as_bytes(), &filter);
         if let Some(&at) = self.by_key.get(&key) {
             return at;
         }
@@ -390,28 +416,18 @@ impl Trie {
         prefix.push(b'"');
         prefix.extend_from_slice(f.key.as_bytes());
         prefix.extend_from_slice(b"\":");
-        // Output order: `id` aliases right after the identity, then the
-        // other fields by response key (ties, between sets, broken by the
-        // rest of the key; no set has two fields with one response key).
-        let mut order = Vec::with_capacity(key.len() + f.key.len() + 2);
-        order.push((kind != FieldKind::IdAlias) as u8);
-        order.extend_from_slice(f.key.as_bytes());
-        order.push(0);
-        order.extend_from_slice(&key);
         let field = TrieField {
             sym,
             kind,
             plain: f.key == f.name,
             prefix: prefix.into_boxed_slice(),
-            filter: filter_syms(&f.filter, interner),
+            filter,
             child,
             direct: Vec::new(),
             groups: Vec::new(),
             sets: Vec::new(),
             classes: FxHashMap::default(),
             node,
-            order: order.into_boxed_slice(),
-            key: key.clone(),
         };
         let at = match self.free_fields.pop() {
             Some(at) => {
@@ -426,8 +442,8 @@ impl Trie {
         self.by_key.insert(key, at);
         let fields = &self.fields;
         let list = &mut self.nodes[node as usize].fields;
-        let order = &fields[at as usize].order;
-        let pos = list.partition_point(|&other| fields[other as usize].order < *order);
+        let new = &fields[at as usize];
+        let pos = list.partition_point(|&other| fields[other as usize].before(new));
         list.insert(pos, at);
         self.update_mask(node);
         at
@@ -472,7 +488,7 @@ impl Trie {
             total += (n.fields.capacity() + n.existence.capacity()) * 4;
         }
         for f in &self.fields {
-            total += f.prefix.len() + f.order.len() + 2 * f.key.len();
+            total += f.prefix.len();
             total += (f.direct.capacity() + f.groups.capacity() + f.sets.capacity()) * 4;
             total += f.filter.ids.as_ref().map_or(0, |l| l.len() * 4);
             total += f.filter.exids.as_ref().map_or(0, |l| l.len() * 4);
@@ -491,46 +507,51 @@ impl Trie {
 
 /// The identity of a trie field: its node, kind, name, response key and
 /// filter. Sets agreeing on all of them share the field.
-fn field_key(node: u32, kind: FieldKind, sym: u32, f: &Field) -> Box<[u8]> {
-    let mut key = Vec::with_capacity(f.key.len() + 16);
-    key.extend_from_slice(&node.to_le_bytes());
-    key.push(kind as u8);
-    key.extend_from_slice(&sym.to_le_bytes());
-    key.extend_from_slice(&(f.key.len() as u32).to_le_bytes());
-    key.extend_from_slice(f.key.as_bytes());
-    encode_filter(&f.filter, &mut key);
-    key.into_boxed_slice()
+fn field_key(node: u32, kind: FieldKind, sym: u32, key: &[u8], filter: &SymFilter) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(key.len() + 16);
+    out.extend_from_slice(&node.to_le_bytes());
+    out.push(kind as u8);
+    out.extend_from_slice(&sym.to_le_bytes());
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(key);
+    encode_filter(filter, &mut out);
+    out.into_boxed_slice()
 }
 
-fn encode_filter(filter: &IdFilter, key: &mut Vec<u8>) {
+fn encode_filter(filter: &SymFilter, out: &mut Vec<u8>) {
     for (tag, list) in [(1u8, &filter.ids), (2u8, &filter.exids)].iter() {
         if let Some(list) = list {
-            key.push(*tag);
-            key.extend_from_slice(&(list.len() as u32).to_le_bytes());
-            for s in list {
-                key.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                key.extend_from_slice(s.as_bytes());
+            out.push(*tag);
+            out.extend_from_slice(&(list.len() as u32).to_le_bytes());
+            for id in list.iter() {
+                out.extend_from_slice(&id.to_le_bytes());
             }
         }
     }
 }
 
-/// A sub-selection's exact encoding: equal encodings, equal output. Other
-/// arguments than `ids`/`exids` do not filter, so they are left out.
-fn encode_level(fields: &[Field], key: &mut Vec<u8>) {
-    key.extend_from_slice(&(fields.len() as u32).to_le_bytes());
+/// A sub-selection's exact encoding: equal encodings, equal output. Names
+/// and filter ids by symbol (a symbol names one string for good), response
+/// keys spelled when they are aliases. Other arguments than `ids`/`exids`
+/// do not filter, so they are left out.
+fn encode_level(fields: &[Field], interner: &mut Interner, out: &mut Vec<u8>) {
+    out.extend_from_slice(&(fields.len() as u32).to_le_bytes());
     for f in fields {
-        for s in [&f.key, &f.name].iter() {
-            key.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            key.extend_from_slice(s.as_bytes());
+        out.extend_from_slice(&interner.intern(f.name.as_bytes()).to_le_bytes());
+        if f.key == f.name {
+            out.push(0);
+        } else {
+            out.push(1);
+            out.extend_from_slice(&(f.key.len() as u32).to_le_bytes());
+            out.extend_from_slice(f.key.as_bytes());
         }
-        encode_filter(&f.filter, key);
+        encode_filter(&filter_syms(&f.filter, interner), out);
         match &f.children {
             Some(children) => {
-                key.push(4);
-                encode_level(children, key);
+                out.push(4);
+                encode_level(children, interner, out);
             }
-            None => key.push(0),
+            None => out.push(0),
         }
     }
 }
