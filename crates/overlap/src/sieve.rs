@@ -293,4 +293,185 @@ mod tests {
             assert_eq!(got, expected, "step {}", step);
         }
     }
+
+    /// A fixed-seed xorshift: deterministic, no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+    }
+
+    const NAMES: [&str; 6] = ["id", "a", "b", "t", "u", "j"];
+    const IDS: [&str; 4] = ["p", "q", "r", "s"];
+
+    /// Whitespace, sometimes.
+    fn ws(rng: &mut Rng, out: &mut String) {
+        match rng.below(6) {
+            0 => out.push(' '),
+            1 => out.push_str("\n  "),
+            _ => {}
+        }
+    }
+
+    /// A random delta value as JSON text: objects over `NAMES` (keys in
+    /// random order, sometimes spelled with escapes, whitespace anywhere),
+    /// lists of objects with ids, scalars of every kind.
+    fn value(rng: &mut Rng, depth: usize, out: &mut String) {
+        let pick = if depth == 0 {
+            3 + rng.below(5)
+        } else {
+            rng.below(8)
+        };
+        match pick {
+            0 | 1 => object(rng, depth - 1, true, out),
+            2 => {
+                out.push('[');
+                let n = rng.below(4);
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    ws(rng, out);
+                    if rng.chance(85) {
+                        object(rng, depth - 1, true, out);
+                    } else {
+                        value(rng, 0, out);
+                    }
+                }
+                ws(rng, out);
+                out.push(']');
+            }
+            3 => out.push_str("null"),
+            4 => out.push_str(["1", "-2.5e3", "0", "12345678901234567890"][rng.below(4)]),
+            5 => out.push_str(["\"x\"", "\"a\\\"b\"", "\"\\u00e9\""][rng.below(3)]),
+            6 => out.push_str(["true", "false"][rng.below(2)]),
+            _ => out.push_str("\"v\""),
+        }
+    }
+
+    fn object(rng: &mut Rng, depth: usize, with_id: bool, out: &mut String) {
+        out.push('{');
+        let mut keys: Vec<&str> = NAMES.iter().copied().filter(|_| rng.chance(45)).collect();
+        if with_id && !keys.contains(&"id") && rng.chance(80) {
+            keys.insert(rng.below(keys.len() + 1), "id");
+        }
+        for i in 1..keys.len() {
+            let j = rng.below(i + 1);
+            keys.swap(i, j);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            ws(rng, out);
+            if rng.chance(10) {
+                // The same key, spelled with an escape.
+                out.push_str(&format!("\"\\u{:04x}{}\"", k.as_bytes()[0], &k[1..]));
+            } else {
+                out.push_str(&format!("\"{}\"", k));
+            }
+            ws(rng, out);
+            out.push(':');
+            ws(rng, out);
+            if *k == "id" && rng.chance(85) {
+                out.push_str(&format!("\"{}\"", IDS[rng.below(IDS.len())]));
+            } else {
+                value(rng, depth, out);
+            }
+        }
+        ws(rng, out);
+        out.push('}');
+    }
+
+    /// A random selection as GraphQL text: fields of `NAMES`, aliases,
+    /// `ids`/`exids`, nested selections, existence levels.
+    fn selection(rng: &mut Rng, depth: usize, out: &mut String) {
+        out.push_str("{ ");
+        let mut any = false;
+        for name in NAMES.iter() {
+            if !rng.chance(40) {
+                continue;
+            }
+            any = true;
+            if rng.chance(12) && *name != "id" {
+                out.push_str(["x: ", "y: ", "z: "][rng.below(3)]);
+            }
+            out.push_str(name);
+            if depth > 0 && *name != "id" && rng.chance(60) {
+                if rng.chance(30) {
+                    let arg = if rng.chance(50) { "ids" } else { "exids" };
+                    let ids: Vec<String> = IDS
+                        .iter()
+                        .filter(|_| rng.chance(50))
+                        .map(|i| format!("\"{}\"", i))
+                        .collect();
+                    out.push_str(&format!("({}: [{}])", arg, ids.join(", ")));
+                }
+                out.push(' ');
+                selection(rng, depth - 1, out);
+            }
+            out.push(' ');
+        }
+        if !any {
+            out.push_str(if rng.chance(50) { "id " } else { "a " });
+        }
+        out.push('}');
+    }
+
+    #[test]
+    fn random_sets_and_spaced_escaped_deltas_equal_per_set_intersection() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut result = Filtered::default();
+        for round in 0..60 {
+            let mut sieve = Sieve::new();
+            let mut live: Vec<(u32, FieldSet)> = Vec::new();
+            for _ in 0..25 {
+                let mut q = String::new();
+                selection(&mut rng, 3, &mut q);
+                let fields = match parse_subscription(&q, None) {
+                    Ok(s) => s,
+                    // A response key used twice with other names: skip.
+                    Err(_) => continue,
+                };
+                // Often the same set twice, so classes form.
+                let copies = if rng.chance(30) { 2 } else { 1 };
+                for _ in 0..copies {
+                    live.push((sieve.add(&fields).unwrap(), fields.clone()));
+                }
+                if rng.chance(15) && !live.is_empty() {
+                    let (id, _) = live.remove(rng.below(live.len()));
+                    assert!(sieve.remove(id));
+                }
+            }
+            for _ in 0..5 {
+                let mut delta = String::new();
+                object(&mut rng, 3, false, &mut delta);
+                sieve.filter(delta.as_bytes(), &mut result).unwrap();
+                let got: Vec<(u32, Vec<u8>)> = (0..result.len())
+                    .map(|n| result.get(n))
+                    .map(|(id, j)| (id, j.to_vec()))
+                    .collect();
+                let mut expected = Vec::new();
+                for (id, set) in &live {
+                    let mut out = Vec::new();
+                    if intersect(delta.as_bytes(), set, &mut Scratch::default(), &mut out).unwrap()
+                    {
+                        expected.push((*id, out));
+                    }
+                }
+                assert_eq!(got, expected, "round {}, delta {}", round, delta);
+            }
+        }
+    }
 }
