@@ -223,7 +223,7 @@ impl<'a> Walk<'a> {
                 // Rule B: an alias of `id` does not make the object emitted.
                 // (They come first, right after the head.)
                 FieldKind::IdAlias => {
-                    let pieces = [&b","[..], &f.prefix[..], self.raw(m.key as usize + 1)];
+                    let pieces = [&f.lead[..], self.raw(m.key as usize + 1), b""];
                     let FanOut { bufs, frames, .. } = &mut *self.fan;
                     let frame = &mut frames[depth];
                     for &s in &f.sets {
@@ -302,10 +302,8 @@ impl<'a> Walk<'a> {
                 // SAFETY: see the head loop in `object`.
                 unsafe {
                     let buf = bufs.get_unchecked_mut(s as usize);
-                    if identity || buf.len() as u32 > frame.get_unchecked(s as usize).base {
-                        put1(buf, b',');
-                    }
-                    put(buf, &f.prefix);
+                    let comma = identity || buf.len() as u32 > frame.get_unchecked(s as usize).base;
+                    put(buf, if comma { &f.lead } else { f.prefix() });
                     put(buf, value);
                 }
             }
@@ -331,10 +329,9 @@ impl<'a> Walk<'a> {
                     // SAFETY: see the head loop in `object`.
                     unsafe {
                         let buf = bufs.get_unchecked_mut(s as usize);
-                        if identity || buf.len() as u32 > frame.get_unchecked(s as usize).base {
-                            put1(buf, b',');
-                        }
-                        put(buf, &f.prefix);
+                        let comma =
+                            identity || buf.len() as u32 > frame.get_unchecked(s as usize).base;
+                        put(buf, if comma { &f.lead } else { f.prefix() });
                         put(buf, b"null");
                     }
                 }
@@ -402,14 +399,15 @@ impl<'a> Walk<'a> {
         let trie = self.trie;
         let FanOut { bufs, frames, .. } = &mut *self.fan;
         let frame = &mut frames[depth];
-        // A class slot's buffer holds just this field's value.
+        // A class slot's buffer holds just this field: `,"key":` and its
+        // value, which members copy whole (or from after the comma).
         for &g in &f.groups {
             let class = trie.groups[g as usize].slot as usize;
             // SAFETY: see the head loop in `object`.
             unsafe {
                 let buf = bufs.get_unchecked_mut(class);
                 buf.clear();
-                frame.get_unchecked_mut(class).field = 0;
+                put(buf, &f.lead);
                 if !open.is_empty() {
                     put1(buf, open[0]);
                 }
@@ -421,10 +419,8 @@ impl<'a> Walk<'a> {
                 let buf = bufs.get_unchecked_mut(s as usize);
                 let state = frame.get_unchecked_mut(s as usize);
                 state.field = buf.len() as u32;
-                if identity || buf.len() as u32 > state.base {
-                    put1(buf, b',');
-                }
-                put(buf, &f.prefix);
+                let comma = identity || buf.len() as u32 > state.base;
+                put(buf, if comma { &f.lead } else { f.prefix() });
                 if !open.is_empty() {
                     put1(buf, open[0]);
                 }
@@ -467,11 +463,8 @@ impl<'a> Walk<'a> {
                 for &m in &group.members {
                     debug_assert_ne!(m as usize, class);
                     let buf = &mut *base.add(m as usize);
-                    if identity || buf.len() as u32 > frame.get_unchecked(m as usize).base {
-                        put1(buf, b',');
-                    }
-                    put(buf, &f.prefix);
-                    put(buf, source);
+                    let comma = identity || buf.len() as u32 > frame.get_unchecked(m as usize).base;
+                    put(buf, if comma { source } else { &source[1..] });
                 }
             }
         }

@@ -51,8 +51,9 @@ pub struct TrieField {
     /// The response key is the field name: a compact delta's own
     /// `"name":value` bytes are the output.
     pub plain: bool,
-    /// `"key":`.
-    pub prefix: Box<[u8]>,
+    /// `,"key":`: the field's output key after the comma that separates it
+    /// from the one before (see [`TrieField::prefix`]).
+    pub lead: Box<[u8]>,
     /// The `ids`/`exids` filter (open when the field has none).
     pub filter: SymFilter,
     /// The sub-selection's node, or [`NONE`] for a leaf.
@@ -71,9 +72,15 @@ pub struct TrieField {
 }
 
 impl TrieField {
+    /// `"key":`.
+    #[inline]
+    pub fn prefix(&self) -> &[u8] {
+        &self.lead[1..]
+    }
+
     /// The response key.
     fn response_key(&self) -> &[u8] {
-        &self.prefix[1..self.prefix.len() - 2]
+        &self.lead[2..self.lead.len() - 2]
     }
 
     /// Whether the field goes before `other` among its node's fields: `id`
@@ -367,14 +374,14 @@ impl Trie {
 
     fn free_field_if_unused(&mut self, at: u32) {
         let tf = &self.fields[at as usize];
-        if !tf.sets.is_empty() || !tf.groups.is_empty() || tf.prefix.is_empty() {
+        if !tf.sets.is_empty() || !tf.groups.is_empty() || tf.lead.is_empty() {
             return;
         }
         let (node, child) = (tf.node, tf.child);
         let key = self.fields[at as usize].key();
         self.by_key.remove(&key);
         let tf = &mut self.fields[at as usize];
-        tf.prefix = Box::new([]);
+        tf.lead = Box::new([]);
         tf.filter = SymFilter::default();
         tf.classes = FxHashMap::default();
         self.nodes[node as usize].fields.retain(|&f| f != at);
@@ -412,15 +419,15 @@ impl Trie {
         } else {
             NONE
         };
-        let mut prefix = Vec::with_capacity(f.key.len() + 3);
-        prefix.push(b'"');
-        prefix.extend_from_slice(f.key.as_bytes());
-        prefix.extend_from_slice(b"\":");
+        let mut lead = Vec::with_capacity(f.key.len() + 4);
+        lead.extend_from_slice(b",\"");
+        lead.extend_from_slice(f.key.as_bytes());
+        lead.extend_from_slice(b"\":");
         let field = TrieField {
             sym,
             kind,
             plain: f.key == f.name,
-            prefix: prefix.into_boxed_slice(),
+            lead: lead.into_boxed_slice(),
             filter,
             child,
             direct: Vec::new(),
@@ -488,7 +495,7 @@ impl Trie {
             total += (n.fields.capacity() + n.existence.capacity()) * 4;
         }
         for f in &self.fields {
-            total += f.prefix.len();
+            total += f.lead.len();
             total += (f.direct.capacity() + f.groups.capacity() + f.sets.capacity()) * 4;
             total += f.filter.ids.as_ref().map_or(0, |l| l.len() * 4);
             total += f.filter.exids.as_ref().map_or(0, |l| l.len() * 4);
@@ -597,7 +604,7 @@ mod tests {
             .fields
             .iter()
             .map(|&f| &trie.fields[f as usize])
-            .find(|f| &*f.prefix == prefix)
+            .find(|f| f.prefix() == prefix)
             .unwrap();
         (f, &trie.nodes[f.child as usize])
     }
@@ -616,7 +623,7 @@ mod tests {
         let order: Vec<&[u8]> = trie.nodes[w.child as usize]
             .fields
             .iter()
-            .map(|&f| &*trie.fields[f as usize].prefix)
+            .map(|&f| trie.fields[f as usize].prefix())
             .collect();
         assert_eq!(order, vec![&b"\"s\":"[..], b"\"t\":", b"\"u\":"]);
         trie.remove(b);
