@@ -1,18 +1,22 @@
-//! Intersection of a delta with a field set: the hot path.
+//! Intersection of a delta with one compiled field set (`intersect`,
+//! `intersectJson`; a [`crate::Sieve`] walks its union trie instead, see
+//! `fan_out.rs`).
 //!
-//! The delta is parsed once into a tape. Each compiled set then walks only
-//! what it selects, driven by its fields: for each object it reaches, the
-//! object's members are looked up by symbol in a small table built once per
-//! delta (on the first visit) and shared by every set. Output JSON is written
-//! straight into a buffer; leaves are copied byte for byte from the source.
-//! Speculative output (an object that turns out to select nothing) is undone
-//! by truncating the buffer, so nothing is allocated per object.
+//! The delta is parsed once into a tape (`delta.rs`). The compiled set then
+//! walks only what it selects, driven by its fields: for each object it
+//! reaches, the object's members are looked up by symbol in a small table
+//! built on the first visit; a level meeting many objects of one shape (a
+//! list) resolves its fields to member positions once (a program). Output
+//! JSON is written straight into a buffer; leaves are copied byte for byte
+//! from the source, a compact `,"key":value` in one piece. Speculative
+//! output (an object that turns out to select nothing) is undone by
+//! truncating the buffer, so nothing is allocated per object.
 //!
-//! Every (level, object) pair is memoized per delta: the first walk records
-//! where its output landed, later walks (other sets sharing the level, see
-//! `plan.rs`) copy those bytes. This is sound because output that is
-//! included is never truncated afterwards: an included value makes its
-//! parent included, up to the root.
+//! A (level, object) pair of a level used more than once is memoized per
+//! delta: the first walk records where its output landed, later walks copy
+//! those bytes. This is sound because output that is included is never
+//! truncated afterwards: an included value makes its parent included, up to
+//! the root.
 
 use crate::delta::{match_ids, Delta, Member, ObjInfo, NONE};
 use crate::error::Error;

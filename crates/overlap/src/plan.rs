@@ -1,4 +1,6 @@
-//! Compiled field sets ("plans") for the intersection hot path.
+//! Compiled field sets ("plans") for intersecting one set with deltas
+//! (`intersect`, `intersectJson`; a [`crate::Sieve`] keeps its sets in a
+//! union trie instead, see `trie.rs`).
 //!
 //! Two costs dominated a naive walk, and a plan removes both:
 //!
@@ -9,10 +11,10 @@
 //!   keys are resolved to symbols once per delta, however many plans walk it.
 //! - **Repeated work across sets.** Levels are hash-consed in an [`Arena`]:
 //!   two subscriptions that select the same sub-tree (say
-//!   `jobs { id status }`) share one level. Each level's output over a delta
-//!   object is computed once per delta and copied for every other set that
-//!   reaches it (see `intersect.rs`): cohorts, at the granularity of
-//!   sub-trees.
+//!   `jobs { id status }`) share one level, and a level used more than once
+//!   (say under two aliases) computes its output over a delta object once
+//!   per delta and copies it (see `intersect.rs`). Below the root, a plain
+//!   `id` does not make a level distinct (rule A writes it anyway).
 
 use crate::field_set::{is_existence_level, Field, FieldSet, IdFilter};
 use std::collections::HashMap;
