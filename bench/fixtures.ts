@@ -153,6 +153,15 @@ function timestamp(dice: Dice, base: number): string {
  * ```
  */
 export function makeDelta(seed = 20240501): string {
+  return buildDelta(seed, false);
+}
+
+/**
+ * The workflow delta of both fixtures; with `parentFields`, the first
+ * parents carry a name and a status (the high-overlap fixture), else only
+ * their id.
+ */
+function buildDelta(seed: number, parentFields: boolean): string {
   const dice = new Dice(createRng(seed));
   const taskProxies = [];
   const totals: Record<string, number> = {};
@@ -161,13 +170,18 @@ export function makeDelta(seed = 20240501): string {
     const status = dice.pick(TASK_STATUSES);
     totals[status]++;
     const submitNum = dice.int(1, 3);
+    const family = FAMILIES[i <= 8 ? 0 : 1];
+    const isHeld = dice.chance(0.15);
+    const firstParent = parentFields
+      ? { id: `${WORKFLOW_ID}//1/${family}`, name: family, status: dice.pick(TASK_STATUSES) }
+      : { id: `${WORKFLOW_ID}//1/${family}` };
     taskProxies.push({
       id: taskId(i),
       name: taskName(i),
       cyclePoint: "1",
       status,
-      isHeld: dice.chance(0.15),
-      firstParent: { id: `${WORKFLOW_ID}//1/${FAMILIES[i <= 8 ? 0 : 1]}` },
+      isHeld,
+      firstParent,
       jobs: [{
         id: `${taskId(i)}/${String(submitNum).padStart(2, "0")}`,
         submitNum,
@@ -595,12 +609,21 @@ class Printer {
  * ```
  */
 export function makeSubscriptions(count = SUBSCRIPTION_COUNT, seed = 1000): SubscriptionFixture[] {
+  return distinct(count, seed, generateSpec);
+}
+
+/** `count` printed subscriptions from `generate`, whose field sets are pairwise distinct. */
+function distinct(
+  count: number,
+  seed: number,
+  generate: (dice: Dice) => [string, Spec[]],
+): SubscriptionFixture[] {
   const dice = new Dice(createRng(seed));
   const seen = new Set<string>();
   const out: SubscriptionFixture[] = [];
   for (let attempts = 0; out.length < count; attempts++) {
     if (attempts > count * 100) throw new Error(`only ${out.length} distinct sets found`);
-    const [name, specs] = generateSpec(dice);
+    const [name, specs] = generate(dice);
     const id = canonical(specs);
     if (seen.has(id)) continue;
     seen.add(id);
@@ -627,48 +650,7 @@ export function makeSubscriptions(count = SUBSCRIPTION_COUNT, seed = 1000): Subs
  * ```
  */
 export function makeHighOverlapDelta(seed = 20241124): string {
-  const dice = new Dice(createRng(seed));
-  const taskProxies = [];
-  const totals: Record<string, number> = {};
-  for (const status of TASK_STATUSES) totals[status] = 0;
-  for (let i = 1; i <= TASK_COUNT; i++) {
-    const status = dice.pick(TASK_STATUSES);
-    totals[status]++;
-    const submitNum = dice.int(1, 3);
-    const family = FAMILIES[i <= 8 ? 0 : 1];
-    taskProxies.push({
-      id: taskId(i),
-      name: taskName(i),
-      cyclePoint: "1",
-      status,
-      isHeld: dice.chance(0.15),
-      firstParent: {
-        id: `${WORKFLOW_ID}//1/${family}`,
-        name: family,
-        status: dice.pick(TASK_STATUSES),
-      },
-      jobs: [{
-        id: `${taskId(i)}/${String(submitNum).padStart(2, "0")}`,
-        submitNum,
-        status: dice.pick(JOB_STATUSES),
-        platform: dice.pick(PLATFORMS),
-        startedTime: timestamp(dice, 0),
-        lastHeartbeatTime: timestamp(dice, 60),
-      }],
-    });
-  }
-  const delta = {
-    workflows: [{
-      id: WORKFLOW_ID,
-      name: "flow",
-      status: "running",
-      statusMsg: "running",
-      lastHeartbeatTime: timestamp(dice, 120),
-      stateTotals: totals,
-      taskProxies,
-    }],
-  };
-  return JSON.stringify(delta);
+  return buildDelta(seed, true);
 }
 
 // The leaves each level of the high-overlap delta carries: what its views
@@ -720,18 +702,7 @@ export function makeHighOverlapSubscriptions(
   count = SUBSCRIPTION_COUNT,
   seed = 4400,
 ): SubscriptionFixture[] {
-  const dice = new Dice(createRng(seed));
-  const seen = new Set<string>();
-  const out: SubscriptionFixture[] = [];
-  for (let attempts = 0; out.length < count; attempts++) {
-    if (attempts > count * 100) throw new Error(`only ${out.length} distinct sets found`);
-    const specs = highOverlapSpec(dice);
-    const id = canonical(specs);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(new Printer(dice).print("WorkflowView", specs));
-  }
-  return out;
+  return distinct(count, seed, (dice) => ["WorkflowView", highOverlapSpec(dice)]);
 }
 
 if (import.meta.main) {

@@ -304,28 +304,28 @@ export function formatFixture(r: FixtureReport): string[] {
 }
 
 if (import.meta.main) {
-  let last: BenchSetup | undefined;
+  const memory: [Fixture, ReturnType<typeof measureMemory>][] = [];
   for (const fixture of FIXTURES) {
     const setup = setupBench(undefined, fixture);
     console.log(formatFixture(measureFixture(setup)).join("\n") + "\n");
     setup.dispose();
-    last = setup;
+    memory.push([fixture, measureMemory(setup.subscriptions)]);
   }
-  const m = measureMemory(last!.subscriptions);
+  console.log("## Memory per set (1,000 sets)\n");
   console.log(
-    `## Memory per set (${m.sets} sets, mean document ${Math.round(m.meanQueryChars)} chars)\n`,
+    "| fixture | mean document | wasm: parsed `FieldSet` | wasm: held by a `Sieve` | " +
+      "JS heap: compiled TS set (b) |",
   );
-  console.log("| what | bytes per set |");
-  console.log("| --- | ---: |");
-  console.log(`| wasm: parsed \`FieldSet\` | ${formatBytes(m.perParsedSet)} |`);
-  console.log(`| wasm: held by a \`Sieve\` | ${formatBytes(m.perSieveSet)} |`);
-  console.log(
-    `| JS heap: compiled TS set (b) | ${
-      m.perTsSet === undefined ? "run with `--v8-flags=--expose-gc`" : formatBytes(m.perTsSet)
-    } |`,
-  );
-  console.log(
-    `\nwasm linear memory at the end: ${formatBytes(m.wasmHeapBytes)}; ` +
-      `left allocated after disposing everything: ${formatBytes(m.leakedBytes)}.`,
-  );
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const [fixture, m] of memory) {
+    const ts = m.perTsSet === undefined
+      ? "needs `--v8-flags=--expose-gc`"
+      : formatBytes(m.perTsSet);
+    console.log(
+      `| ${fixture} | ${Math.round(m.meanQueryChars)} chars | ${formatBytes(m.perParsedSet)} | ` +
+        `${formatBytes(m.perSieveSet)} | ${ts} |`,
+    );
+  }
+  const leaked = memory.map(([, m]) => m.leakedBytes).reduce((a, b) => a + b, 0);
+  console.log(`\nLeft allocated after disposing everything: ${formatBytes(leaked)}.`);
 }

@@ -162,13 +162,25 @@ Deno.test("filterJson and TsSieve speak JSON text", () => {
 const DELTA = makeDelta();
 const SUBSCRIPTIONS = makeSubscriptions();
 
-Deno.test("the fixtures: a ~4 KB delta and 1,000 distinct, valid subscriptions", () => {
-  const bytes = new TextEncoder().encode(DELTA).length;
-  assert(bytes > 3500 && bytes < 4600, `delta is ${bytes} bytes`);
-  assertEquals(new Set(SUBSCRIPTIONS.map((s) => JSON.stringify(s))).size, 1000);
-  // Valid against the schema, and executable by graphql-js without errors.
-  const results = executeForAll(prepareSubscribers(buildBenchSchema(), SUBSCRIPTIONS), DELTA);
+/**
+ * Checks a fixture's shape: the delta's size within `[min, max]` bytes, and
+ * 1,000 distinct subscriptions, valid against the schema and executable by
+ * graphql-js without errors.
+ */
+function checkFixture(
+  delta: string,
+  subscriptions: readonly SubscriptionFixture[],
+  [min, max]: [number, number],
+): void {
+  const bytes = new TextEncoder().encode(delta).length;
+  assert(bytes > min && bytes < max, `delta is ${bytes} bytes`);
+  assertEquals(new Set(subscriptions.map((s) => JSON.stringify(s))).size, 1000);
+  const results = executeForAll(prepareSubscribers(buildBenchSchema(), subscriptions), delta);
   assertEquals(results.filter((r) => r.includes('"errors"')), []);
+}
+
+Deno.test("the fixtures: a ~4 KB delta and 1,000 distinct, valid subscriptions", () => {
+  checkFixture(DELTA, SUBSCRIPTIONS, [3500, 4600]);
   // Most overlap the delta, so the benchmark does real work; some do not.
   const delta = JSON.parse(DELTA);
   const overlapping =
@@ -234,14 +246,7 @@ const HIGH_DELTA = makeHighOverlapDelta();
 const HIGH_SUBSCRIPTIONS = makeHighOverlapSubscriptions();
 
 Deno.test("the high-overlap fixture: a ~4.4 KB delta, 1,000 distinct views, all overlapping with 1–4 KB each", () => {
-  const bytes = new TextEncoder().encode(HIGH_DELTA).length;
-  assert(bytes > 4200 && bytes < 4600, `delta is ${bytes} bytes`);
-  assertEquals(new Set(HIGH_SUBSCRIPTIONS.map((s) => JSON.stringify(s))).size, 1000);
-  const results = executeForAll(
-    prepareSubscribers(buildBenchSchema(), HIGH_SUBSCRIPTIONS),
-    HIGH_DELTA,
-  );
-  assertEquals(results.filter((r) => r.includes('"errors"')), []);
+  checkFixture(HIGH_DELTA, HIGH_SUBSCRIPTIONS, [4200, 4600]);
   const { differing, overlapping, outputs } = compareSieves(HIGH_DELTA, HIGH_SUBSCRIPTIONS);
   assertEquals(differing.length, 0, `first differing: #${differing[0]}`);
   assertEquals(overlapping, 1000);

@@ -21,6 +21,7 @@ mod out;
 pub mod plan;
 pub mod print;
 pub mod sieve;
+mod slots;
 pub mod trie;
 pub mod value;
 

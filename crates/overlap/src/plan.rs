@@ -17,6 +17,7 @@
 //!   `id` does not make a level distinct (rule A writes it anyway).
 
 use crate::field_set::{is_existence_level, Field, FieldSet, IdFilter};
+use crate::slots::place;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -364,16 +365,7 @@ impl Arena {
                     OPEN
                 } else {
                     let filter = SymFilter::new(&f.filter, interner);
-                    match self.free_filters.pop() {
-                        Some(at) => {
-                            self.filters[at as usize] = filter;
-                            at
-                        }
-                        None => {
-                            self.filters.push(filter);
-                            (self.filters.len() - 1) as u32
-                        }
-                    }
+                    place(&mut self.filters, &mut self.free_filters, filter)
                 };
                 PlanField {
                     sym: interner.intern(f.name.as_bytes()),
@@ -398,16 +390,7 @@ impl Arena {
             id_aliases,
             key: key.clone(),
         };
-        let id = match self.free.pop() {
-            Some(id) => {
-                self.levels[id as usize] = Some(level);
-                id
-            }
-            None => {
-                self.levels.push(Some(level));
-                (self.levels.len() - 1) as u32
-            }
-        };
+        let id = place(&mut self.levels, &mut self.free, Some(level));
         self.by_key.insert(key, id);
         id
     }

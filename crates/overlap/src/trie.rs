@@ -23,6 +23,7 @@
 
 use crate::field_set::{is_existence_level, Field, IdFilter};
 use crate::plan::{bit, FxHashMap, Interner, SymFilter};
+use crate::slots::place;
 
 /// No node (a leaf's child).
 pub const NONE: u32 = u32::MAX;
@@ -213,16 +214,7 @@ impl Trie {
     }
 
     fn new_slot(&mut self) -> u32 {
-        match self.free_slots.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Some(Vec::new());
-                slot
-            }
-            None => {
-                self.slots.push(Some(Vec::new()));
-                (self.slots.len() - 1) as u32
-            }
-        }
+        place(&mut self.slots, &mut self.free_slots, Some(Vec::new()))
     }
 
     fn insert_level(
@@ -394,16 +386,7 @@ impl Trie {
     }
 
     fn new_group(&mut self, group: Group) -> u32 {
-        match self.free_groups.pop() {
-            Some(g) => {
-                self.groups[g as usize] = group;
-                g
-            }
-            None => {
-                self.groups.push(group);
-                (self.groups.len() - 1) as u32
-            }
-        }
+        place(&mut self.groups, &mut self.free_groups, group)
     }
 
     /// The trie field of `node` for `f` used as `kind`, created if new.
@@ -436,16 +419,7 @@ impl Trie {
             classes: FxHashMap::default(),
             node,
         };
-        let at = match self.free_fields.pop() {
-            Some(at) => {
-                self.fields[at as usize] = field;
-                at
-            }
-            None => {
-                self.fields.push(field);
-                (self.fields.len() - 1) as u32
-            }
-        };
+        let at = place(&mut self.fields, &mut self.free_fields, field);
         self.by_key.insert(key, at);
         let fields = &self.fields;
         let list = &mut self.nodes[node as usize].fields;
@@ -457,16 +431,7 @@ impl Trie {
     }
 
     fn new_node(&mut self) -> u32 {
-        match self.free_nodes.pop() {
-            Some(at) => {
-                self.nodes[at as usize] = TrieNode::default();
-                at
-            }
-            None => {
-                self.nodes.push(TrieNode::default());
-                (self.nodes.len() - 1) as u32
-            }
-        }
+        place(&mut self.nodes, &mut self.free_nodes, TrieNode::default())
     }
 
     fn update_mask(&mut self, node: u32) {
