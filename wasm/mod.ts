@@ -396,11 +396,11 @@ export function printSubscription(set: FieldSet): string {
  * ```
  */
 export class SieveResult implements ReadonlyMap<number, string> {
-  readonly #ids: readonly number[];
+  readonly #ids: Uint32Array;
   readonly #texts: readonly string[];
 
   /** Not for direct use: results come from `Sieve.filter`. */
-  constructor(token: symbol, ids: readonly number[], texts: readonly string[]) {
+  constructor(token: symbol, ids: Uint32Array, texts: readonly string[]) {
     if (token !== constructing) {
       throw new TypeError("SieveResult cannot be constructed directly; use Sieve.filter()");
     }
@@ -453,7 +453,7 @@ export class SieveResult implements ReadonlyMap<number, string> {
 
   /** The ids with an overlap, in order. */
   *keys(): MapIterator<number> {
-    yield* this.#ids;
+    for (let i = 0; i < this.#ids.length; i++) yield this.#ids[i];
   }
 
   /** The intersections, in id order. */
@@ -584,8 +584,10 @@ export class Sieve {
     const len = writeInput(deltaJson, wasm.ov_input);
     const count = wasm.ov_sieve_filter(handle, len);
     if (count < 0) throw engineError();
-    const ids = new Array<number>(count);
-    const texts = new Array<string>(count);
+    // (Measured: a typed array of ids and a packed array of texts, filled
+    // by push, cost less to build than arrays made with a length.)
+    const ids = new Uint32Array(count);
+    const texts: string[] = [];
     const buffer = wasm.memory.buffer;
     const text = new Uint8Array(buffer, wasm.ov_filtered_text_ptr(), wasm.ov_filtered_text_len());
     const index = new Uint32Array(buffer, wasm.ov_filtered_index_ptr(), count * 3);
@@ -603,13 +605,13 @@ export class Sieve {
         const chunk = decoder.decode(text.subarray(from, index[last + 2]));
         for (; n <= last; n += 3, k++) {
           ids[k] = index[n];
-          texts[k] = chunk.slice(index[n + 1] - from, index[n + 2] - from);
+          texts.push(chunk.slice(index[n + 1] - from, index[n + 2] - from));
         }
       }
     } else {
       for (let n = 0, k = 0; n < count * 3; n += 3, k++) {
         ids[k] = index[n];
-        texts[k] = decoder.decode(text.subarray(index[n + 1], index[n + 2]));
+        texts.push(decoder.decode(text.subarray(index[n + 1], index[n + 2])));
       }
     }
     const result = new SieveResult(constructing, ids, texts);

@@ -206,7 +206,7 @@ Deno.test("Sieve.filter's result is a read-only map in id order", () => {
     assertEquals(seen, expected);
     assertEquals(sieve.filter(`{"d":1}`).size, 0);
     assertThrows(
-      () => new SieveResult(Symbol("overlap engine"), [], []),
+      () => new SieveResult(Symbol("overlap engine"), new Uint32Array(), []),
       TypeError,
       "Sieve.filter",
     );
