@@ -705,6 +705,45 @@ export function makeHighOverlapSubscriptions(
   return distinct(count, seed, (dice) => ["WorkflowView", highOverlapSpec(dice)]);
 }
 
+/**
+ * The benchmark's workloads:
+ *
+ * - `mixed`: {@linkcode makeDelta} against {@linkcode makeSubscriptions}
+ *   (737 of 1,000 overlap it);
+ * - `highOverlap`: {@linkcode makeHighOverlapDelta} against
+ *   {@linkcode makeHighOverlapSubscriptions} (all 1,000 overlap it, 1–4 KB
+ *   of output each).
+ *
+ * @example
+ * ```ts
+ * import { FIXTURES } from "./fixtures.ts";
+ * console.assert(FIXTURES.includes("highOverlap"));
+ * ```
+ */
+export const FIXTURES = ["mixed", "highOverlap"] as const;
+
+/** One of {@linkcode FIXTURES}. */
+export type Fixture = typeof FIXTURES[number];
+
+/**
+ * A fixture's delta and (the first `count` of) its subscriptions.
+ *
+ * @example
+ * ```ts
+ * import { makeFixture } from "./fixtures.ts";
+ * const { deltaJson, subscriptions } = makeFixture("highOverlap", 5);
+ * console.assert(deltaJson.startsWith("{") && subscriptions.length === 5);
+ * ```
+ */
+export function makeFixture(
+  fixture: Fixture,
+  count = SUBSCRIPTION_COUNT,
+): { deltaJson: string; subscriptions: SubscriptionFixture[] } {
+  return fixture === "highOverlap"
+    ? { deltaJson: makeHighOverlapDelta(), subscriptions: makeHighOverlapSubscriptions(count) }
+    : { deltaJson: makeDelta(), subscriptions: makeSubscriptions(count) };
+}
+
 if (import.meta.main) {
   const delta = makeDelta();
   const subs = makeSubscriptions();

@@ -18,14 +18,7 @@
  *
  * @module
  */
-import {
-  makeDelta,
-  makeHighOverlapDelta,
-  makeHighOverlapSubscriptions,
-  makeSubscriptions,
-  type SubscriptionFixture,
-} from "./fixtures.ts";
-import { type Fixture, FIXTURES } from "./setup.ts";
+import { type Fixture, FIXTURES, makeFixture, type SubscriptionFixture } from "./fixtures.ts";
 import { compileSubscription, filterDelta } from "./ts_filter.ts";
 
 /** The raw exports of `overlap.wasm` that the profile uses. */
@@ -114,9 +107,7 @@ export async function profileSieve(
   wasmPath?: string,
 ): Promise<ProfileRow[]> {
   const engine = await instantiate(wasmPath);
-  const high = fixture === "highOverlap";
-  const deltaJson = high ? makeHighOverlapDelta() : makeDelta();
-  const subs = high ? makeHighOverlapSubscriptions() : makeSubscriptions();
+  const { deltaJson, subscriptions: subs } = makeFixture(fixture);
   const full = fillSieve(engine, subs);
   const empty = engine.ov_sieve_new();
   // The sets the delta does not overlap: a walk that writes nothing.

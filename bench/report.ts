@@ -27,7 +27,8 @@
  * @module
  */
 import { formatBytes, measureMemory } from "./memory.ts";
-import { type BenchSetup, contenders, type Fixture, FIXTURES, setupBench } from "./setup.ts";
+import { type Fixture, FIXTURES } from "./fixtures.ts";
+import { type BenchSetup, contenders, setupBench } from "./setup.ts";
 
 /**
  * The issue's targets: how many times faster (a) must be than (b) and (c).

@@ -8,36 +8,10 @@
  */
 import type { ValidatedSubscriptionArgs } from "graphql";
 import { parseSubscription, Sieve } from "../wasm/mod.ts";
-import {
-  makeDelta,
-  makeHighOverlapDelta,
-  makeHighOverlapSubscriptions,
-  makeSubscriptions,
-  type SubscriptionFixture,
-} from "./fixtures.ts";
+import { type Fixture, makeFixture, type SubscriptionFixture } from "./fixtures.ts";
 import { executeForAll, prepareSubscribers } from "./graphql_execute.ts";
 import { buildBenchSchema } from "./schema.ts";
 import { compileSubscription, TsSieve } from "./ts_filter.ts";
-
-/**
- * The benchmark's workloads:
- *
- * - `mixed`: a ~4 KB delta against 1,000 subscriptions from 8 view
- *   profiles, 737 of which overlap it (`makeDelta`, `makeSubscriptions`);
- * - `highOverlap`: a ~4.4 KB delta against 1,000 views of that workflow,
- *   all overlapping, 1–4 KB of output each (`makeHighOverlapDelta`,
- *   `makeHighOverlapSubscriptions`).
- *
- * @example
- * ```ts
- * import { FIXTURES } from "./setup.ts";
- * console.assert(FIXTURES.includes("highOverlap"));
- * ```
- */
-export const FIXTURES = ["mixed", "highOverlap"] as const;
-
-/** One of {@linkcode FIXTURES}. */
-export type Fixture = typeof FIXTURES[number];
 
 /** Everything the three contenders need, ready to run on the delta. */
 export interface BenchSetup {
@@ -72,9 +46,7 @@ export interface BenchSetup {
  * ```
  */
 export function setupBench(count?: number, fixture: Fixture = "mixed"): BenchSetup {
-  const high = fixture === "highOverlap";
-  const deltaJson = high ? makeHighOverlapDelta() : makeDelta();
-  const subscriptions = high ? makeHighOverlapSubscriptions(count) : makeSubscriptions(count);
+  const { deltaJson, subscriptions } = makeFixture(fixture, count);
   const sieve = new Sieve();
   const tsSieve = new TsSieve();
   for (const { query, variables } of subscriptions) {
