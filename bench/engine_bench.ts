@@ -1,6 +1,8 @@
 /**
- * The engine benchmark (`deno task bench`): one ~4 KB delta against 1,000
- * distinct subscriptions, side by side:
+ * The engine benchmark (`deno task bench`, then `report.ts`): on each
+ * fixture (the mixed one, ~4 KB delta against 1,000 distinct subscriptions of
+ * which 737 overlap it, and the high-overlap one, ~4.4 KB delta against 1,000
+ * views that all overlap it; see `setup.ts`), side by side:
  *
  * - (a) the wasm engine's `Sieve.filter` (the baseline of each group);
  * - (b) a well-written pure-TS filter (`ts_filter.ts`): `JSON.parse` once,
@@ -23,38 +25,40 @@ import { contenders, setupBench } from "./setup.ts";
 import { compileSubscription, filterJson } from "./ts_filter.ts";
 
 const setup = setupBench();
-const run = contenders(setup);
+const high = setupBench(undefined, "highOverlap");
 const { deltaJson } = setup;
 
 // Results go here so that no contender's work is dead code to the JIT.
 const sink: unknown[] = [];
 
-const FAN_OUT = `${setup.subscriptions.length} subscriptions × 4 KB delta`;
-
-Deno.bench({
-  name: "(a) wasm Sieve.filter",
-  group: FAN_OUT,
-  baseline: true,
-  fn() {
-    sink[0] = run.sieve();
-  },
-});
-
-Deno.bench({
-  name: "(b) TS: JSON.parse once, filter + JSON.stringify per set",
-  group: FAN_OUT,
-  fn() {
-    sink[1] = run.ts();
-  },
-});
-
-Deno.bench({
-  name: "(c) graphql-js executeSubscriptionEvent + JSON.stringify per subscriber",
-  group: FAN_OUT,
-  fn() {
-    sink[2] = run.graphql();
-  },
-});
+// The fan-out, on each fixture: (a) against (b) and (c).
+for (const fixture of [setup, high]) {
+  const run = contenders(fixture);
+  const group = `${fixture.fixture}: ${fixture.subscriptions.length} subscriptions × ` +
+    `${fixture.deltaBytes}-byte delta`;
+  Deno.bench({
+    name: "(a) wasm Sieve.filter",
+    group,
+    baseline: true,
+    fn() {
+      sink[0] = run.sieve();
+    },
+  });
+  Deno.bench({
+    name: "(b) TS: JSON.parse once, filter + JSON.stringify per set",
+    group,
+    fn() {
+      sink[1] = run.ts();
+    },
+  });
+  Deno.bench({
+    name: "(c) graphql-js executeSubscriptionEvent + JSON.stringify per subscriber",
+    group,
+    fn() {
+      sink[2] = run.graphql();
+    },
+  });
+}
 
 // One subscriber, as a tree view would hold it: the whole workflow's tasks
 // with their parents and jobs (most of the delta overlaps).
@@ -162,4 +166,5 @@ Deno.bench({
 globalThis.addEventListener("unload", () => {
   treeSet.dispose();
   setup.dispose();
+  high.dispose();
 });

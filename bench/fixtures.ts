@@ -153,6 +153,15 @@ function timestamp(dice: Dice, base: number): string {
  * ```
  */
 export function makeDelta(seed = 20240501): string {
+  return buildDelta(seed, false);
+}
+
+/**
+ * The workflow delta of both fixtures; with `parentFields`, the first
+ * parents carry a name and a status (the high-overlap fixture), else only
+ * their id.
+ */
+function buildDelta(seed: number, parentFields: boolean): string {
   const dice = new Dice(createRng(seed));
   const taskProxies = [];
   const totals: Record<string, number> = {};
@@ -161,13 +170,18 @@ export function makeDelta(seed = 20240501): string {
     const status = dice.pick(TASK_STATUSES);
     totals[status]++;
     const submitNum = dice.int(1, 3);
+    const family = FAMILIES[i <= 8 ? 0 : 1];
+    const isHeld = dice.chance(0.15);
+    const firstParent = parentFields
+      ? { id: `${WORKFLOW_ID}//1/${family}`, name: family, status: dice.pick(TASK_STATUSES) }
+      : { id: `${WORKFLOW_ID}//1/${family}` };
     taskProxies.push({
       id: taskId(i),
       name: taskName(i),
       cyclePoint: "1",
       status,
-      isHeld: dice.chance(0.15),
-      firstParent: { id: `${WORKFLOW_ID}//1/${FAMILIES[i <= 8 ? 0 : 1]}` },
+      isHeld,
+      firstParent,
       jobs: [{
         id: `${taskId(i)}/${String(submitNum).padStart(2, "0")}`,
         submitNum,
@@ -296,8 +310,14 @@ function leaf(name: string, alias?: string): Spec {
 }
 
 /** `id` first (as clients write it), then the chosen scalars. */
-function scalars(dice: Dice, pool: readonly string[], p: number, withId: number): Spec[] {
-  const fields = dice.subset(pool, p).map((name) =>
+function scalars(
+  dice: Dice,
+  pool: readonly string[],
+  p: number,
+  withId: number,
+  min = 1,
+): Spec[] {
+  const fields = dice.subset(pool, p, min).map((name) =>
     // A few clients rename a field; never `id`, whose alias semantics are
     // deliberately left out of the comparison.
     dice.chance(0.03) ? leaf(name, `my${name[0].toUpperCase()}${name.slice(1)}`) : leaf(name)
@@ -589,18 +609,139 @@ class Printer {
  * ```
  */
 export function makeSubscriptions(count = SUBSCRIPTION_COUNT, seed = 1000): SubscriptionFixture[] {
+  return distinct(count, seed, generateSpec);
+}
+
+/** `count` printed subscriptions from `generate`, whose field sets are pairwise distinct. */
+function distinct(
+  count: number,
+  seed: number,
+  generate: (dice: Dice) => [string, Spec[]],
+): SubscriptionFixture[] {
   const dice = new Dice(createRng(seed));
   const seen = new Set<string>();
   const out: SubscriptionFixture[] = [];
   for (let attempts = 0; out.length < count; attempts++) {
     if (attempts > count * 100) throw new Error(`only ${out.length} distinct sets found`);
-    const [name, specs] = generateSpec(dice);
+    const [name, specs] = generate(dice);
     const id = canonical(specs);
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(new Printer(dice).print(name, specs));
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// The high-overlap fixture
+// ---------------------------------------------------------------------------
+
+/**
+ * Builds the high-overlap benchmark delta: like {@linkcode makeDelta}'s, a
+ * workflow with 12 task proxies, each with a job and a parent, but the
+ * parents carry fields of their own (so views of them overlap too): about
+ * 4.4 KB of compact JSON.
+ *
+ * @example
+ * ```ts
+ * import { makeHighOverlapDelta } from "./fixtures.ts";
+ * const delta = JSON.parse(makeHighOverlapDelta());
+ * console.assert(delta.workflows[0].taskProxies[0].firstParent.name !== undefined);
+ * ```
+ */
+export function makeHighOverlapDelta(seed = 20241124): string {
+  return buildDelta(seed, true);
+}
+
+// The leaves each level of the high-overlap delta carries: what its views
+// draw from (a view of a field the delta lacks would not add overlap).
+const HIGH_WORKFLOW_SCALARS = [
+  "name",
+  "status",
+  "statusMsg",
+  "lastHeartbeatTime",
+  "stateTotals",
+];
+const HIGH_FAMILY_SCALARS = ["name", "status"];
+const HIGH_JOB_SCALARS = ["submitNum", "status", "platform", "startedTime", "lastHeartbeatTime"];
+
+/** A view of the workflow's tasks: random leaves at every level. */
+function highOverlapSpec(dice: Dice): Spec[] {
+  // Two task leaves at least, and a parent or jobs: every view's output is
+  // then over 1 KB.
+  const task = scalars(dice, TASK_SCALARS, 0.6, 0.7, 2);
+  const parent = dice.chance(0.6);
+  if (parent) {
+    task.push({ name: "firstParent", children: scalars(dice, HIGH_FAMILY_SCALARS, 0.5, 0.8) });
+  }
+  if (dice.chance(0.75) || !parent) {
+    task.push({ name: "jobs", children: scalars(dice, HIGH_JOB_SCALARS, 0.5, 0.8) });
+  }
+  const children = scalars(dice, HIGH_WORKFLOW_SCALARS, 0.4, 0.8);
+  children.push({ name: "taskProxies", children: task });
+  const filter = dice.chance(0.5) ? { ids: [WORKFLOW_ID] } : {};
+  return [{ name: "workflows", ...filter, children }];
+}
+
+/**
+ * Builds `count` distinct subscriptions that **all** overlap
+ * {@linkcode makeHighOverlapDelta}'s delta, each with 1–4 KB of output: the
+ * views of one workflow that a UI really holds. Each draws random leaves of
+ * the workflow, its task proxies, their jobs and first parents, and is
+ * printed with the same variety (fragments, variables, directives) as
+ * {@linkcode makeSubscriptions}'s.
+ *
+ * @example
+ * ```ts
+ * import { makeHighOverlapSubscriptions } from "./fixtures.ts";
+ * const subs = makeHighOverlapSubscriptions(10);
+ * console.assert(subs.length === 10 && subs[0].query.includes("taskProxies"));
+ * ```
+ */
+export function makeHighOverlapSubscriptions(
+  count = SUBSCRIPTION_COUNT,
+  seed = 4400,
+): SubscriptionFixture[] {
+  return distinct(count, seed, (dice) => ["WorkflowView", highOverlapSpec(dice)]);
+}
+
+/**
+ * The benchmark's workloads:
+ *
+ * - `mixed`: {@linkcode makeDelta} against {@linkcode makeSubscriptions}
+ *   (737 of 1,000 overlap it);
+ * - `highOverlap`: {@linkcode makeHighOverlapDelta} against
+ *   {@linkcode makeHighOverlapSubscriptions} (all 1,000 overlap it, 1–4 KB
+ *   of output each).
+ *
+ * @example
+ * ```ts
+ * import { FIXTURES } from "./fixtures.ts";
+ * console.assert(FIXTURES.includes("highOverlap"));
+ * ```
+ */
+export const FIXTURES = ["mixed", "highOverlap"] as const;
+
+/** One of {@linkcode FIXTURES}. */
+export type Fixture = typeof FIXTURES[number];
+
+/**
+ * A fixture's delta and (the first `count` of) its subscriptions.
+ *
+ * @example
+ * ```ts
+ * import { makeFixture } from "./fixtures.ts";
+ * const { deltaJson, subscriptions } = makeFixture("highOverlap", 5);
+ * console.assert(deltaJson.startsWith("{") && subscriptions.length === 5);
+ * ```
+ */
+export function makeFixture(
+  fixture: Fixture,
+  count = SUBSCRIPTION_COUNT,
+): { deltaJson: string; subscriptions: SubscriptionFixture[] } {
+  return fixture === "highOverlap"
+    ? { deltaJson: makeHighOverlapDelta(), subscriptions: makeHighOverlapSubscriptions(count) }
+    : { deltaJson: makeDelta(), subscriptions: makeSubscriptions(count) };
 }
 
 if (import.meta.main) {

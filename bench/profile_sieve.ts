@@ -1,9 +1,9 @@
 /**
- * Where the time of (a) `Sieve.filter` goes, for the benchmark's 1,000
- * subscriptions × 4 KB delta:
+ * Where the time of (a) `Sieve.filter` goes, on each benchmark fixture (see
+ * `setup.ts`):
  *
  * ```sh
- * deno run --allow-read bench/profile_sieve.ts [path/to/overlap.wasm]
+ * deno run --allow-read --allow-env bench/profile_sieve.ts [path/to/overlap.wasm]
  * ```
  *
  * The optional path profiles another build (say, an experiment in a scratch
@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { makeDelta, makeSubscriptions, type SubscriptionFixture } from "./fixtures.ts";
+import { type Fixture, FIXTURES, makeFixture, type SubscriptionFixture } from "./fixtures.ts";
 import { compileSubscription, filterDelta } from "./ts_filter.ts";
 
 /** The raw exports of `overlap.wasm` that the profile uses. */
@@ -93,19 +93,21 @@ function median(fn: () => unknown, rounds = 60, batch = 10): number {
 }
 
 /**
- * Times the parts of a `Sieve.filter` call and, for scale, of the TS
- * baseline (b). `wasmPath` profiles another build of the engine.
+ * Times the parts of a `Sieve.filter` call on `fixture` and, for scale, of
+ * the TS baseline (b). `wasmPath` profiles another build of the engine.
  *
  * @example
  * ```ts ignore
  * import { profileSieve } from "./profile_sieve.ts";
- * for (const row of await profileSieve()) console.log(row.part, row.ms);
+ * for (const row of await profileSieve("highOverlap")) console.log(row.part, row.ms);
  * ```
  */
-export async function profileSieve(wasmPath?: string): Promise<ProfileRow[]> {
+export async function profileSieve(
+  fixture: Fixture = "mixed",
+  wasmPath?: string,
+): Promise<ProfileRow[]> {
   const engine = await instantiate(wasmPath);
-  const deltaJson = makeDelta();
-  const subs = makeSubscriptions();
+  const { deltaJson, subscriptions: subs } = makeFixture(fixture);
   const full = fillSieve(engine, subs);
   const empty = engine.ov_sieve_new();
   // The sets the delta does not overlap: a walk that writes nothing.
@@ -135,11 +137,14 @@ export async function profileSieve(wasmPath?: string): Promise<ProfileRow[]> {
   row("copy the delta into wasm (encodeInto)", input);
   row("engine: parse only (empty sieve)", () => engine.ov_sieve_filter(empty, len));
   row(
-    `engine: parse + walk, ${1000 - hitsCount(engine, hits, len)} non-overlapping sets`,
+    `engine: parse + walk, ${subs.length - hitsCount(engine, hits, len)} non-overlapping sets`,
     () => engine.ov_sieve_filter(misses, len),
   );
   row("engine: parse + walk + write, overlapping sets", () => engine.ov_sieve_filter(hits, len));
-  row("engine: parse + walk + write, all 1000 sets", () => engine.ov_sieve_filter(full, len));
+  row(
+    `engine: parse + walk + write, all ${subs.length} sets`,
+    () => engine.ov_sieve_filter(full, len),
+  );
 
   // The JS side of Sieve.filter, on a copy of the real output: the text of
   // every overlap back to back, and (id, start, end) triples indexing it.
@@ -149,26 +154,29 @@ export async function profileSieve(wasmPath?: string): Promise<ProfileRow[]> {
     .slice();
   const index = new Uint32Array(buffer, engine.ov_filtered_index_ptr(), count * 3).slice();
   const ascii = engine.ov_filtered_ascii() === 1;
-  row(`JS: decode ${count} results (${text.length} bytes) one by one into a Map`, () => {
-    const result = new Map<number, string>();
+  row(`JS: decode ${count} results (${text.length} bytes) one by one`, () => {
+    const texts: string[] = [];
     for (let n = 0; n < count * 3; n += 3) {
-      result.set(index[n], decoder.decode(text.subarray(index[n + 1], index[n + 2])));
+      texts.push(decoder.decode(text.subarray(index[n + 1], index[n + 2])));
     }
-    return result;
+    return texts;
   });
   if (ascii) {
-    row("JS: decode the text once, slice per result (ASCII deltas)", () => {
-      const all = decoder.decode(text);
-      const result = new Map<number, string>();
-      for (let n = 0; n < count * 3; n += 3) {
-        result.set(index[n], all.slice(index[n + 1], index[n + 2]));
+    row("JS: decode runs of at most 64 KiB, slice per result (as Sieve.filter)", () => {
+      const texts: string[] = [];
+      for (let n = 0; n < count * 3;) {
+        const from = index[n + 1];
+        let last = n;
+        while (last + 3 < count * 3 && index[last + 5] - from <= 65536) last += 3;
+        const run = decoder.decode(text.subarray(from, index[last + 2]));
+        for (; n <= last; n += 3) texts.push(run.slice(index[n + 1] - from, index[n + 2] - from));
       }
-      return result;
+      return texts;
     });
   }
 
   row("TS (b): JSON.parse", () => JSON.parse(deltaJson));
-  row("TS (b): walk all 1000 sets (no stringify)", () => {
+  row(`TS (b): walk all ${subs.length} sets (no stringify)`, () => {
     for (const set of compiled) filterDelta(delta, set);
   });
   const outputs = compiled.map((set) => filterDelta(delta, set)).filter((r) => r !== undefined);
@@ -183,11 +191,14 @@ function hitsCount(engine: RawEngine, hits: number, len: number): number {
 }
 
 if (import.meta.main) {
-  const rows = await profileSieve(Deno.args[0]);
-  const width = Math.max(...rows.map((r) => r.part.length));
-  console.log(`| ${"part".padEnd(width)} | median ms |`);
-  console.log(`| ${"-".repeat(width)} | --------: |`);
-  for (const { part, ms } of rows) {
-    console.log(`| ${part.padEnd(width)} | ${ms.toFixed(3).padStart(9)} |`);
+  for (const fixture of FIXTURES) {
+    const rows = await profileSieve(fixture, Deno.args[0]);
+    const width = Math.max(...rows.map((r) => r.part.length));
+    console.log(`\n${fixture}\n`);
+    console.log(`| ${"part".padEnd(width)} | median ms |`);
+    console.log(`| ${"-".repeat(width)} | --------: |`);
+    for (const { part, ms } of rows) {
+      console.log(`| ${part.padEnd(width)} | ${ms.toFixed(3).padStart(9)} |`);
+    }
   }
 }

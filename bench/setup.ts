@@ -8,13 +8,15 @@
  */
 import type { ValidatedSubscriptionArgs } from "graphql";
 import { parseSubscription, Sieve } from "../wasm/mod.ts";
-import { makeDelta, makeSubscriptions, type SubscriptionFixture } from "./fixtures.ts";
+import { type Fixture, makeFixture, type SubscriptionFixture } from "./fixtures.ts";
 import { executeForAll, prepareSubscribers } from "./graphql_execute.ts";
 import { buildBenchSchema } from "./schema.ts";
 import { compileSubscription, TsSieve } from "./ts_filter.ts";
 
 /** Everything the three contenders need, ready to run on the delta. */
 export interface BenchSetup {
+  /** Which workload this is. */
+  readonly fixture: Fixture;
   /** The ~4 KB delta, as JSON text (what arrives from the scheduler). */
   readonly deltaJson: string;
   /** Its size in UTF-8 bytes. */
@@ -32,19 +34,19 @@ export interface BenchSetup {
 }
 
 /**
- * Builds the benchmark's inputs and contenders.
+ * Builds the benchmark's inputs and contenders for `fixture` (the first
+ * `count` subscriptions of it, all 1,000 by default).
  *
  * @example
  * ```ts
  * import { setupBench } from "./setup.ts";
- * const bench = setupBench();
+ * const bench = setupBench(undefined, "highOverlap");
  * console.assert(bench.sieve.filter(bench.deltaJson).size === bench.tsSieve.filter(bench.deltaJson).size);
  * bench.dispose();
  * ```
  */
-export function setupBench(count?: number): BenchSetup {
-  const deltaJson = makeDelta();
-  const subscriptions = makeSubscriptions(count);
+export function setupBench(count?: number, fixture: Fixture = "mixed"): BenchSetup {
+  const { deltaJson, subscriptions } = makeFixture(fixture, count);
   const sieve = new Sieve();
   const tsSieve = new TsSieve();
   for (const { query, variables } of subscriptions) {
@@ -54,6 +56,7 @@ export function setupBench(count?: number): BenchSetup {
     tsSieve.add(compileSubscription(query, variables));
   }
   return {
+    fixture,
     deltaJson,
     deltaBytes: new TextEncoder().encode(deltaJson).length,
     subscriptions,

@@ -8,7 +8,13 @@
 import { isDeepStrictEqual } from "node:util";
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import { intersectJson, parseSubscription, Sieve } from "../wasm/mod.ts";
-import { makeDelta, makeSubscriptions } from "./fixtures.ts";
+import {
+  makeDelta,
+  makeHighOverlapDelta,
+  makeHighOverlapSubscriptions,
+  makeSubscriptions,
+  type SubscriptionFixture,
+} from "./fixtures.ts";
 import { executeForAll, prepareSubscribers } from "./graphql_execute.ts";
 import { buildBenchSchema } from "./schema.ts";
 import {
@@ -156,13 +162,25 @@ Deno.test("filterJson and TsSieve speak JSON text", () => {
 const DELTA = makeDelta();
 const SUBSCRIPTIONS = makeSubscriptions();
 
-Deno.test("the fixtures: a ~4 KB delta and 1,000 distinct, valid subscriptions", () => {
-  const bytes = new TextEncoder().encode(DELTA).length;
-  assert(bytes > 3500 && bytes < 4600, `delta is ${bytes} bytes`);
-  assertEquals(new Set(SUBSCRIPTIONS.map((s) => JSON.stringify(s))).size, 1000);
-  // Valid against the schema, and executable by graphql-js without errors.
-  const results = executeForAll(prepareSubscribers(buildBenchSchema(), SUBSCRIPTIONS), DELTA);
+/**
+ * Checks a fixture's shape: the delta's size within `[min, max]` bytes, and
+ * 1,000 distinct subscriptions, valid against the schema and executable by
+ * graphql-js without errors.
+ */
+function checkFixture(
+  delta: string,
+  subscriptions: readonly SubscriptionFixture[],
+  [min, max]: [number, number],
+): void {
+  const bytes = new TextEncoder().encode(delta).length;
+  assert(bytes > min && bytes < max, `delta is ${bytes} bytes`);
+  assertEquals(new Set(subscriptions.map((s) => JSON.stringify(s))).size, 1000);
+  const results = executeForAll(prepareSubscribers(buildBenchSchema(), subscriptions), delta);
   assertEquals(results.filter((r) => r.includes('"errors"')), []);
+}
+
+Deno.test("the fixtures: a ~4 KB delta and 1,000 distinct, valid subscriptions", () => {
+  checkFixture(DELTA, SUBSCRIPTIONS, [3500, 4600]);
   // Most overlap the delta, so the benchmark does real work; some do not.
   const delta = JSON.parse(DELTA);
   const overlapping =
@@ -186,24 +204,67 @@ Deno.test("TS filter equals the wasm engine on all 1,000 subscriptions", () => {
   assertEquals(mismatches.length, 0, mismatches.slice(0, 3).join("\n\n"));
 });
 
-Deno.test("TS filter and wasm agree byte for byte (key order included)", () => {
+/**
+ * Fills a wasm `Sieve` and a `TsSieve` with `subscriptions` and filters
+ * `delta` through both; returns the indexes of the subscriptions whose
+ * outputs differ (ids are matched by insertion index, since the two number
+ * them freely), and how many overlap.
+ */
+function compareSieves(
+  delta: string,
+  subscriptions: readonly SubscriptionFixture[],
+): { differing: number[]; overlapping: number; outputs: string[] } {
   const sieve = new Sieve();
   const tsSieve = new TsSieve();
   try {
-    // Ids are matched by insertion index, since the two number them freely.
     const wasmIds: number[] = [];
     const tsIds: number[] = [];
-    for (const { query, variables } of SUBSCRIPTIONS) {
+    for (const { query, variables } of subscriptions) {
       using set = parseSubscription(query, variables);
       wasmIds.push(sieve.add(set));
       tsIds.push(tsSieve.add(compileSubscription(query, variables)));
     }
-    const wasm = sieve.filter(DELTA);
-    const ts = tsSieve.filter(DELTA);
+    const wasm = sieve.filter(delta);
+    const ts = tsSieve.filter(delta);
     assertEquals(wasm.size, ts.size);
-    const differing = wasmIds.filter((id, i) => wasm.get(id) !== ts.get(tsIds[i]));
-    assertEquals(differing.length, 0, `first differing: #${wasmIds.indexOf(differing[0])}`);
+    const differing: number[] = [];
+    wasmIds.forEach((id, i) => {
+      if (wasm.get(id) !== ts.get(tsIds[i])) differing.push(i);
+    });
+    return { differing, overlapping: wasm.size, outputs: [...wasm.values()] };
   } finally {
     sieve.dispose();
   }
+}
+
+Deno.test("TS filter and wasm agree byte for byte (key order included)", () => {
+  const { differing } = compareSieves(DELTA, SUBSCRIPTIONS);
+  assertEquals(differing.length, 0, `first differing: #${differing[0]}`);
+});
+
+const HIGH_DELTA = makeHighOverlapDelta();
+const HIGH_SUBSCRIPTIONS = makeHighOverlapSubscriptions();
+
+Deno.test("the high-overlap fixture: a ~4.4 KB delta, 1,000 distinct views, all overlapping with 1–4 KB each", () => {
+  checkFixture(HIGH_DELTA, HIGH_SUBSCRIPTIONS, [4200, 4600]);
+  const { differing, overlapping, outputs } = compareSieves(HIGH_DELTA, HIGH_SUBSCRIPTIONS);
+  assertEquals(differing.length, 0, `first differing: #${differing[0]}`);
+  assertEquals(overlapping, 1000);
+  const sizes = outputs.map((o) => o.length);
+  assert(
+    Math.min(...sizes) >= 1000 && Math.max(...sizes) <= 4400,
+    `outputs ${Math.min(...sizes)}–${Math.max(...sizes)} bytes`,
+  );
+});
+
+Deno.test("the high-overlap fixture: the Sieve equals intersectJson per set", () => {
+  using sieve = new Sieve();
+  const expected = new Map<number, string>();
+  for (const { query, variables } of HIGH_SUBSCRIPTIONS) {
+    using set = parseSubscription(query, variables);
+    const json = intersectJson(HIGH_DELTA, set);
+    const id = sieve.add(set);
+    if (json !== undefined) expected.set(id, json);
+  }
+  assertEquals(new Map(sieve.filter(HIGH_DELTA)), expected);
 });

@@ -141,7 +141,7 @@ async function build(targetDir: string): Promise<{ bytes: Uint8Array; rustc: str
   ], {
     RUSTC,
     // Without this, Debian's cargo finds rustup's rustc first (no wasm32 std).
-    RUSTFLAGS: `--remap-path-prefix=${cratesPath}=/overlap -C target-feature=+bulk-memory`,
+    RUSTFLAGS: `--remap-path-prefix=${cratesPath}=/overlap -C target-feature=+bulk-memory,+simd128`,
     CARGO_HOME: Deno.env.get("CARGO_HOME") ?? `${Deno.env.get("HOME") ?? "/root"}/.cargo`,
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
   });

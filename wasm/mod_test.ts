@@ -14,6 +14,7 @@ import {
   parseSubscription,
   printSubscription,
   Sieve,
+  SieveResult,
 } from "./mod.ts";
 import { MERGED, SEED_DELTA, SEED_EXPECTED, VIEW_1, VIEW_2 } from "../tests/seed.ts";
 
@@ -165,7 +166,7 @@ Deno.test("Sieve.filter equals per-set intersectJson and omits sets with no over
       const out = intersectJson(SEED_DELTA, s);
       if (out !== undefined) expected.set(ids[i], out);
     });
-    assertEquals(sieve.filter(SEED_DELTA), expected);
+    assertEquals(new Map(sieve.filter(SEED_DELTA)), expected);
     assertEquals([...expected.keys()], [1, 2]);
     assert(sieve.remove(1));
     assert(!sieve.remove(1));
@@ -176,12 +177,50 @@ Deno.test("Sieve.filter equals per-set intersectJson and omits sets with no over
   }
 });
 
+Deno.test("Sieve.filter's result is a read-only map in id order", () => {
+  using sieve = new Sieve();
+  const sets = ["{ a }", "{ b }", "{ a b }", "{ c }"].map((q) => parseSubscription(q));
+  try {
+    const ids = sets.map((s) => sieve.add(s));
+    const result = sieve.filter(`{"b":2,"a":1}`);
+    const expected: [number, string][] = [
+      [ids[0], `{"a":1}`],
+      [ids[1], `{"b":2}`],
+      [ids[2], `{"a":1,"b":2}`],
+    ];
+    assertEquals(result.size, 3);
+    assertEquals([...result], expected);
+    assertEquals([...result.entries()], expected);
+    assertEquals([...result.keys()], expected.map(([id]) => id));
+    assertEquals([...result.values()], expected.map(([, json]) => json));
+    assertEquals(result.get(ids[2]), `{"a":1,"b":2}`);
+    assertEquals(result.get(ids[3]), undefined);
+    assertEquals(result.get(0), undefined);
+    assertEquals(result.get(ids[3] + 100), undefined);
+    assert(result.has(ids[0]) && !result.has(ids[3]));
+    const seen: [number, string][] = [];
+    result.forEach((json, id, map) => {
+      assert(map === result);
+      seen.push([id, json]);
+    });
+    assertEquals(seen, expected);
+    assertEquals(sieve.filter(`{"d":1}`).size, 0);
+    assertThrows(
+      () => new SieveResult(Symbol("overlap engine"), new Uint32Array(), []),
+      TypeError,
+      "Sieve.filter",
+    );
+  } finally {
+    sets.forEach((s) => s.dispose());
+  }
+});
+
 Deno.test("Sieve.add copies the set, so the caller may dispose its own", () => {
   using sieve = new Sieve();
   const set = parseSubscription("{ a }");
   const id = sieve.add(set);
   set.dispose();
-  assertEquals(sieve.filter(`{"a":1}`), new Map([[id, `{"a":1}`]]));
+  assertEquals(new Map(sieve.filter(`{"a":1}`)), new Map([[id, `{"a":1}`]]));
 });
 
 Deno.test("malformed deltas give clear errors with the byte offset and the engine goes on", () => {

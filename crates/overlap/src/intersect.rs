@@ -1,70 +1,92 @@
-//! Intersection of a delta with a field set: the hot path.
+//! Intersection of a delta with one compiled field set (`intersect`,
+//! `intersectJson`; a [`crate::Sieve`] walks its union trie instead, see
+//! `fan_out.rs`).
 //!
-//! The delta is parsed once into a tape. Each compiled set then walks only
-//! what it selects, driven by its fields: for each object it reaches, the
-//! object's members are looked up by symbol in a small table built once per
-//! delta (on the first visit) and shared by every set. Output JSON is written
-//! straight into a buffer; leaves are copied byte for byte from the source.
-//! Speculative output (an object that turns out to select nothing) is undone
-//! by truncating the buffer, so nothing is allocated per object.
+//! The delta is parsed once into a tape (`delta.rs`). The compiled set then
+//! walks only what it selects, driven by its fields: for each object it
+//! reaches, the object's members are looked up by symbol in a small table
+//! built on the first visit; a level meeting many objects of one shape (a
+//! list) resolves its fields to member positions once (a program). Output
+//! JSON is written straight into a buffer; leaves are copied byte for byte
+//! from the source, a compact `,"key":value` in one piece. Speculative
+//! output (an object that turns out to select nothing) is undone by
+//! truncating the buffer, so nothing is allocated per object.
 //!
-//! Every (level, object) pair is memoized per delta: the first walk records
-//! where its output landed, later walks (other sets sharing the level, see
-//! `plan.rs`) copy those bytes. This is sound because output that is
-//! included is never truncated afterwards: an included value makes its
-//! parent included, up to the root.
+//! A (level, object) pair of a level used more than once is memoized per
+//! delta: the first walk records where its output landed, later walks copy
+//! those bytes. This is sound because output that is included is never
+//! truncated afterwards: an included value makes its parent included, up to
+//! the root.
 
+use crate::delta::{match_ids, Delta, Member, ObjInfo, NONE};
 use crate::error::Error;
 use crate::field_set::FieldSet;
-use crate::json::{parse_into, Kind, Node, Tape};
-use crate::out::{put, put1};
-use crate::plan::{bit, Arena, Interner, Plan, PlanField, SymFilter, ID, LEAF, UNKNOWN};
+use crate::json::{Kind, Node};
+use crate::out::{put, put1, put_reserved};
+use crate::plan::{bit, Arena, Interner, Level, Plan, PlanField, SymFilter, ID, LEAF};
 
-/// "Not computed yet", in the per-node tables.
-const NONE: u32 = u32::MAX;
+/// The filter of fields without `ids`/`exids`.
+static OPEN_FILTER: SymFilter = SymFilter {
+    ids: None,
+    exids: None,
+};
 
-/// What the walk knows about one delta object, built on its first visit.
-#[derive(Clone, Copy)]
-struct ObjInfo {
-    /// Where its `(symbol, key node)` pairs start in `Scratch::members`.
+/// A level's fields resolved against one object shape: which member each
+/// present field reads. Compiled once per (level, shape) and delta, then run
+/// over every object of that shape (the elements of a list, typically), so
+/// no field is searched for per object.
+#[derive(Clone, Copy, Default)]
+struct ProgramSlot {
+    generation: u32,
+    shape: u32,
+    /// Where its `(field index, member position)` ops start in
+    /// `Scratch::ops`, and how many there are.
     start: u32,
-    /// How many members it has.
     len: u32,
-    /// The value node of its `id`, or [`NONE`].
-    id_value: u32,
-    /// The interned symbol of its string `id` ([`UNKNOWN`] if none).
-    id_sym: u32,
-    /// Bit `sym % 64` set for each member's symbol: a quick "surely absent".
-    mask: u64,
+}
+
+/// One step of a program: field `field` of the level over the member at
+/// `pos` of the object, done the way `kind` says.
+#[derive(Clone, Copy)]
+struct Op {
+    field: u32,
+    pos: u32,
+    kind: OpKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OpKind {
+    /// A leaf named like its response key: the member's own text, when it
+    /// is compact.
+    Copy,
+    /// A field with a shared sub-selection and no filter: its value's
+    /// output is replayed from the memo when it is there.
+    Replay,
+    /// Anything else: [`Walk::member`].
+    Member,
 }
 
 /// Reusable scratch space for parsing and walking deltas.
 #[derive(Default)]
 pub struct Scratch {
-    /// The tape of the current delta.
-    pub nodes: Vec<Node>,
-    /// Per tape node: the index of its `ObjInfo` (objects) or of its entry
-    /// in `arrays` (arrays), or NONE.
-    info_of: Vec<u32>,
-    /// Per indexed array: where its `(id symbol, element)` pairs start in
-    /// `by_id`, and how many there are.
-    arrays: Vec<(u32, u32)>,
-    /// Array elements with an id some filter names, sorted by (id, element).
-    by_id: Vec<(u32, u32)>,
+    /// The loaded delta and its per-object tables.
+    pub delta: Delta,
     /// Scratch stack of matched elements (segments per nested call).
     matches: Vec<u32>,
-    infos: Vec<ObjInfo>,
-    /// `(symbol, key node)` per member, per visited object, back to back.
-    members: Vec<(u32, u32)>,
-    /// Output ranges of (level, visited object) pairs: a table with one row
-    /// of `stride` slots per level (one slot per object of the delta), so a
-    /// level's walks over the elements of a list touch adjacent slots. A
-    /// slot is valid when its stamp is this delta's `generation`, so the
-    /// table is never cleared. A table, not a hash map: in wasm a hash
-    /// lookup cost more than the walk it saved.
+    /// Output ranges of (level, container) pairs: a table with one row of
+    /// `stride` slots per level (one slot per object or array of the
+    /// delta). A slot is valid when its stamp is this delta's generation,
+    /// so the table is never cleared. A table, not a hash map: in wasm a
+    /// hash lookup cost more than the walk it saved.
     memo: Vec<MemoSlot>,
     stride: usize,
-    generation: u32,
+    /// Per tape node: its container ordinal (objects and arrays numbered in
+    /// document order), the column of its memo slots.
+    container: Vec<u32>,
+    /// Per level id: its program for the shape it last ran on.
+    programs: Vec<ProgramSlot>,
+    /// Program bodies.
+    ops: Vec<Op>,
 }
 
 /// One memo entry: the output range of a (level, object) pair.
@@ -86,25 +108,23 @@ impl Scratch {
     /// Parses `delta` into the scratch tape and checks its root is an object.
     /// Returns whether the delta is all ASCII.
     pub fn load(&mut self, delta: &[u8]) -> Result<bool, Error> {
-        let ascii = parse_into(delta, &mut self.nodes)?;
-        check_root(&Tape {
-            src: delta,
-            nodes: &self.nodes,
-        })?;
-        self.info_of.clear();
-        self.info_of.resize(self.nodes.len(), NONE);
-        self.stride = self.nodes.iter().filter(|n| n.kind == Kind::Object).count();
-        self.infos.clear();
-        self.members.clear();
-        self.arrays.clear();
-        self.by_id.clear();
-        self.matches.clear();
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            // Stamps wrapped: old slots could look current. Start afresh.
+        let ascii = self.delta.load(delta)?;
+        if self.delta.generation == 1 {
+            // A new stamp series: old slots could look current.
             self.memo.clear();
-            self.generation = 1;
+            self.programs.clear();
         }
+        self.container.clear();
+        let mut containers = 0u32;
+        for n in self.delta.nodes.iter() {
+            self.container.push(containers);
+            if n.kind == Kind::Object || n.kind == Kind::Array {
+                containers += 1;
+            }
+        }
+        self.stride = containers as usize;
+        self.ops.clear();
+        self.matches.clear();
         Ok(ascii)
     }
 
@@ -154,25 +174,6 @@ pub fn intersect_plan(
     Ok(walk.root(plan.root, out))
 }
 
-/// Refuses a delta whose top level is not an object.
-pub fn check_root(tape: &Tape) -> Result<(), Error> {
-    let kind = tape.nodes[0].kind;
-    if kind == Kind::Object {
-        return Ok(());
-    }
-    let found = match kind {
-        Kind::Array => "an array",
-        Kind::String => "a string",
-        Kind::Number => "a number",
-        Kind::Null => "null",
-        _ => "a boolean",
-    };
-    Err(Error::type_error(format!(
-        "a delta must be a JSON object at its top level, found {}",
-        found
-    )))
-}
-
 /// Ends the list opened at `start`: closes it if an element was emitted
 /// (`any`), else takes it back. Returns `any`.
 #[inline(always)]
@@ -183,6 +184,22 @@ fn end_list(out: &mut Vec<u8>, start: usize, any: bool) -> bool {
         out.truncate(start);
     }
     any
+}
+
+/// How a program does field `f` (see [`OpKind`]).
+#[inline(always)]
+fn op_kind(arena: &Arena, f: &PlanField) -> OpKind {
+    if f.child == LEAF {
+        if f.plain {
+            OpKind::Copy
+        } else {
+            OpKind::Member
+        }
+    } else if f.is_open() && arena.level(f.child).refs > 1 {
+        OpKind::Replay
+    } else {
+        OpKind::Member
+    }
 }
 
 /// One walk over a loaded delta, by any number of plans from one arena.
@@ -196,7 +213,7 @@ pub struct Walk<'a> {
 impl<'a> Walk<'a> {
     #[inline(always)]
     fn node(&self, i: usize) -> Node {
-        self.scratch.nodes[i]
+        self.scratch.delta.nodes[i]
     }
 
     #[inline(always)]
@@ -205,21 +222,27 @@ impl<'a> Walk<'a> {
         &self.src[n.start as usize..n.end as usize]
     }
 
-    /// The info of object node `o` and its index, building it on first use.
+    /// The info of object node `o`, building it on first use.
     #[inline(always)]
-    fn info(&mut self, o: usize) -> (usize, ObjInfo) {
-        let i = self.scratch.info_of[o];
-        if i != NONE {
-            return (i as usize, self.scratch.infos[i as usize]);
-        }
-        (self.scratch.infos.len(), self.build_info(o))
+    fn info(&mut self, o: usize) -> ObjInfo {
+        self.scratch.delta.info(self.src, self.interner, o)
     }
 
-    /// The memo slot of (`level_id`, visited object `index`), if the table
+    /// The memo slot of (`level_id`, container node `node`), if the level
+    /// is shared (see [`Walk::memoized`]) and the table has room for it.
+    #[inline(always)]
+    fn memo_slot(&mut self, level_id: u32, node: usize) -> Option<usize> {
+        if !self.memoized(level_id) {
+            return None;
+        }
+        self.memo_at(level_id, node)
+    }
+
+    /// The memo slot of (`level_id`, container node `node`), if the table
     /// has room for it.
     #[inline(always)]
-    fn memo_slot(&mut self, level_id: u32, index: usize) -> Option<usize> {
-        let at = level_id as usize * self.scratch.stride + index;
+    fn memo_at(&mut self, level_id: u32, node: usize) -> Option<usize> {
+        let at = level_id as usize * self.scratch.stride + self.scratch.container[node] as usize;
         if at >= MEMO_CAP {
             return None;
         }
@@ -230,54 +253,88 @@ impl<'a> Walk<'a> {
         Some(at)
     }
 
-    #[inline(never)]
-    fn build_info(&mut self, o: usize) -> ObjInfo {
-        let start = self.scratch.members.len() as u32;
-        let mut id_value = NONE;
-        let mut id_sym = UNKNOWN;
-        let mut mask = 0;
-        let tape = Tape {
-            src: self.src,
-            nodes: &self.scratch.nodes,
-        };
-        for (k, v) in tape.members(o) {
-            let sym = self.interner.get(&tape.string(k));
-            if sym == ID {
-                id_value = v as u32;
-                if tape.nodes[v].kind == Kind::String {
-                    id_sym = self.interner.get_id(&tape.string(v));
-                }
-            }
-            if sym != UNKNOWN {
-                self.scratch.members.push((sym, k as u32));
-                mask |= bit(sym);
-            }
-        }
-        let info = ObjInfo {
-            start,
-            len: self.scratch.members.len() as u32 - start,
-            id_value,
-            id_sym,
-            mask,
-        };
-        self.scratch.info_of[o] = self.scratch.infos.len() as u32;
-        self.scratch.infos.push(info);
-        info
+    /// Whether outputs of level `level_id` are memoized. A level with one
+    /// reference (one parent field, or one sieve entry) is walked at most
+    /// once per object and delta: its parent reaches it from one place, and
+    /// a parent walked twice over one object is itself shared, so memoized,
+    /// and replays its output (children included) instead. Only shared
+    /// levels can repeat, so only they pay for the memo.
+    #[inline(always)]
+    fn memoized(&self, level_id: u32) -> bool {
+        self.arena.level(level_id).refs > 1
     }
 
-    /// The key node of the member of `info` with symbol `sym`.
+    /// The program of `level` (id `level_id`) for objects of `info`'s shape:
+    /// the range of its ops in `Scratch::ops`. Compiled on first use, kept
+    /// while the level keeps meeting that shape.
     #[inline(always)]
-    fn find(&self, info: ObjInfo, sym: u32) -> Option<usize> {
-        if info.mask & bit(sym) == 0 {
-            return None;
+    fn program(&mut self, level_id: u32, level: &Level, info: ObjInfo) -> Option<(usize, usize)> {
+        let at = level_id as usize;
+        if at >= self.scratch.programs.len() {
+            let len = self.arena.slots().max(at + 1);
+            self.scratch.programs.resize(len, ProgramSlot::default());
         }
-        let members = &self.scratch.members[info.start as usize..(info.start + info.len) as usize];
-        for &(s, k) in members {
-            if s == sym {
-                return Some(k as usize);
+        let p = self.scratch.programs[at];
+        if p.generation == self.scratch.delta.generation && p.shape == info.shape {
+            if p.start != NONE {
+                return Some((p.start as usize, p.len as usize));
+            }
+            return Some(self.compile(level_id, level, info));
+        }
+        // Compiled for the second object of a shape: most levels meet one
+        // object per delta, and a program would not pay for itself there.
+        self.scratch.programs[at] = ProgramSlot {
+            generation: self.scratch.delta.generation,
+            shape: info.shape,
+            start: NONE,
+            len: 0,
+        };
+        None
+    }
+
+    #[inline(never)]
+    fn compile(&mut self, level_id: u32, level: &Level, info: ObjInfo) -> (usize, usize) {
+        let sc = &mut *self.scratch;
+        let start = sc.ops.len();
+        let members = sc.delta.members(info);
+        for (i, f) in level.fields.iter().enumerate() {
+            // Below the root, `id` is rule A's, not a field's.
+            if f.sym == ID || info.mask & bit(f.sym) == 0 {
+                continue;
+            }
+            if let Some(pos) = members.iter().position(|m| m.sym == f.sym) {
+                let kind = op_kind(self.arena, f);
+                sc.ops.push(Op {
+                    field: i as u32,
+                    pos: pos as u32,
+                    kind,
+                });
             }
         }
-        None
+        let len = sc.ops.len() - start;
+        sc.programs[level_id as usize] = ProgramSlot {
+            generation: sc.delta.generation,
+            shape: info.shape,
+            start: start as u32,
+            len: len as u32,
+        };
+        (start, len)
+    }
+
+    /// The filter of field `f` (the open one when it has none).
+    #[inline(always)]
+    fn filter_of(&self, f: &PlanField) -> &'a SymFilter {
+        if f.is_open() {
+            &OPEN_FILTER
+        } else {
+            self.arena.filter(f)
+        }
+    }
+
+    /// The member of `info` with symbol `sym`.
+    #[inline(always)]
+    fn find_member(&self, info: ObjInfo, sym: u32) -> Option<Member> {
+        self.scratch.delta.find_member(info, sym)
     }
 
     /// Writes the intersection of the delta with the plan rooted at level
@@ -286,9 +343,9 @@ impl<'a> Walk<'a> {
     pub fn root(&mut self, root: u32, out: &mut Vec<u8>) -> bool {
         let arena = self.arena;
         let level = arena.level(root);
-        let (index, info) = self.info(0);
+        let info = self.info(0);
         // Sets with equal roots (equal subscriptions) share the output.
-        let slot = self.memo_slot(root, index);
+        let slot = self.memo_slot(root, 0);
         if let Some(emitted) = self.recall(slot, out) {
             return emitted;
         }
@@ -296,8 +353,8 @@ impl<'a> Walk<'a> {
         put1(out, b'{');
         let mut first = true;
         for f in level.fields.iter() {
-            if let Some(k) = self.find(info, f.sym) {
-                self.member(f, k, out, &mut first);
+            if let Some(m) = self.find_member(info, f.sym) {
+                self.member(f, m.key as usize, out, &mut first);
             }
         }
         self.close(slot, !first, start, out)
@@ -307,7 +364,7 @@ impl<'a> Walk<'a> {
     #[inline(always)]
     fn recall(&self, slot: Option<usize>, out: &mut Vec<u8>) -> Option<bool> {
         let m = self.scratch.memo[slot?];
-        if m.generation != self.scratch.generation {
+        if m.generation != self.scratch.delta.generation {
             return None;
         }
         if m.start == NOT_EMITTED {
@@ -332,7 +389,13 @@ impl<'a> Walk<'a> {
         } else {
             out.truncate(start);
         }
-        let end = out.len();
+        self.record(slot, emitted, start, out.len())
+    }
+
+    /// Records in the memo slot that the output at `start..end` was emitted
+    /// (or that nothing was); returns `emitted`.
+    #[inline(always)]
+    fn record(&mut self, slot: Option<usize>, emitted: bool, start: usize, end: usize) -> bool {
         if let Some(at) = slot {
             if end < NOT_EMITTED as usize {
                 let (start, end) = if emitted {
@@ -341,11 +404,118 @@ impl<'a> Walk<'a> {
                     (NOT_EMITTED, 0)
                 };
                 self.scratch.memo[at] = MemoSlot {
-                    generation: self.scratch.generation,
+                    generation: self.scratch.delta.generation,
                     start,
                     end,
                 };
             }
+        }
+        emitted
+    }
+
+    /// How a program does field `f` (see [`OpKind`]).
+    #[inline(always)]
+    fn op_kind(&self, f: &PlanField) -> OpKind {
+        op_kind(self.arena, f)
+    }
+
+    /// Writes field `f` over member `m` of the object being written, the way
+    /// `kind` says, after a comma unless `first`; returns whether it was
+    /// included. `room` is the object's reservation (see [`Walk::object`]).
+    #[inline(always)]
+    fn step(
+        &mut self,
+        kind: OpKind,
+        f: &PlanField,
+        m: Member,
+        room: usize,
+        out: &mut Vec<u8>,
+        first: &mut bool,
+    ) -> bool {
+        if kind == OpKind::Replay {
+            let included = self.shared_member(f, m.key as usize, out, first);
+            out.reserve(room);
+            return included;
+        }
+        if kind == OpKind::Copy && m.from != NONE {
+            let src = self.src;
+            // The usual case, in one copy: `,"key":value` from the delta.
+            // SAFETY: room was reserved for it (by the object, and again
+            // after every write that checked capacity itself); `from..to`
+            // is within the source, and `comma` says `from - 1` is too.
+            unsafe {
+                if *first {
+                    put_reserved(out, src.get_unchecked(m.from as usize..m.to as usize));
+                    *first = false;
+                } else if m.comma {
+                    put_reserved(out, src.get_unchecked(m.from as usize - 1..m.to as usize));
+                } else {
+                    put1(out, b',');
+                    put_reserved(out, src.get_unchecked(m.from as usize..m.to as usize));
+                }
+            }
+            return true;
+        }
+        let included = self.member(f, m.key as usize, out, first);
+        out.reserve(room);
+        included
+    }
+
+    /// [`Walk::member`] for a field whose sub-selection is shared and has
+    /// no filter (see [`OpKind::Replay`]): the output of an object or list
+    /// value depends only on the level and the value, so it is replayed from
+    /// the memo when another set wrote it already, and recorded otherwise.
+    fn shared_member(
+        &mut self,
+        f: &PlanField,
+        k: usize,
+        out: &mut Vec<u8>,
+        first: &mut bool,
+    ) -> bool {
+        let v = k + 1;
+        let node = self.node(v);
+        if node.kind != Kind::Object && node.kind != Kind::Array {
+            return self.member(f, k, out, first);
+        }
+        let slot = self.memo_at(f.child, v);
+        if let Some(at) = slot {
+            let m = self.scratch.memo[at];
+            if m.generation == self.scratch.delta.generation {
+                if m.start == NOT_EMITTED {
+                    return false;
+                }
+                if !*first {
+                    put1(out, b',');
+                }
+                put(out, self.arena.prefix(f));
+                out.extend_from_within(m.start as usize..m.end as usize);
+                *first = false;
+                return true;
+            }
+        }
+        let mark = out.len();
+        if !*first {
+            put1(out, b',');
+        }
+        put(out, self.arena.prefix(f));
+        let start = out.len();
+        let emitted = if node.kind == Kind::Object {
+            let info = self.info(v);
+            let level = self.arena.level(f.child);
+            if info.mask & level.selected_mask == 0 && !level.existence {
+                self.record(slot, false, start, start)
+            } else {
+                // Records in `slot` itself.
+                self.emit(f.child, level, info, v, slot, out)
+            }
+        } else {
+            let emitted = self.array(f, v, node, out);
+            self.record(slot, emitted, start, out.len())
+        };
+        if emitted {
+            *first = false;
+        } else {
+            out.truncate(mark);
         }
         emitted
     }
@@ -359,12 +529,12 @@ impl<'a> Walk<'a> {
             put1(out, b',');
         }
         if f.child == LEAF {
-            self.leaf(k, &f.prefix, f.plain, out);
+            self.leaf(k, self.arena.prefix(f), f.plain, out);
             *first = false;
             return true;
         }
         let mark = out.len() - (!*first) as usize;
-        put(out, &f.prefix);
+        put(out, self.arena.prefix(f));
         if self.value(f, v, out) {
             *first = false;
             true
@@ -391,12 +561,23 @@ impl<'a> Walk<'a> {
     fn value(&mut self, f: &PlanField, v: usize, out: &mut Vec<u8>) -> bool {
         let node = self.node(v);
         match node.kind {
-            Kind::Object => self.object(f.child, &f.ids, v, out),
-            Kind::Array => match &f.ids.ids {
+            Kind::Object => self.object(f.child, self.filter_of(f), v, out),
+            Kind::Array => match &self.filter_of(f).ids {
                 // A short `ids` list over a longer array: look the ids up
                 // instead of testing every element.
                 Some(ids) if ids.len() * 2 < (node.next as usize - v) => {
                     self.array_by_id(f, v, ids, out)
+                }
+                _ if f.is_open() => {
+                    // Without a filter, a list's output depends only on the
+                    // level: shared levels replay whole lists.
+                    let slot = self.memo_slot(f.child, v);
+                    if let Some(emitted) = self.recall(slot, out) {
+                        return emitted;
+                    }
+                    let start = out.len();
+                    let emitted = self.array(f, v, node, out);
+                    self.record(slot, emitted, start, out.len())
                 }
                 _ => self.array(f, v, node, out),
             },
@@ -410,6 +591,8 @@ impl<'a> Walk<'a> {
 
     /// Writes the elements of array node `v` through field `f`.
     fn array(&mut self, f: &PlanField, v: usize, node: Node, out: &mut Vec<u8>) -> bool {
+        let level_id = f.child;
+        let level = self.arena.level(level_id);
         let start = out.len();
         put1(out, b'[');
         let mut any = false;
@@ -419,8 +602,25 @@ impl<'a> Walk<'a> {
             let e = at;
             let element = self.node(e);
             at = element.next as usize;
-            if element.kind == Kind::Object {
-                self.element(f.child, &f.ids, e, out, &mut any);
+            if element.kind != Kind::Object {
+                continue;
+            }
+            // What `object` does, with the level looked up once per list.
+            let info = self.info(e);
+            if !f.is_open() && !self.filter_of(f).admits(info.id_sym) {
+                continue;
+            }
+            if info.mask & level.selected_mask == 0 && !level.existence {
+                continue;
+            }
+            let mark = out.len();
+            if any {
+                put1(out, b',');
+            }
+            if self.level_object(level_id, level, info, e, out) {
+                any = true;
+            } else {
+                out.truncate(mark);
             }
         }
         end_list(out, start, any)
@@ -447,51 +647,16 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// The `(id symbol, element)` pairs of array node `v`, sorted, built on
-    /// first use: elements that are objects with an id some filter names.
-    fn array_index(&mut self, v: usize) -> (usize, usize) {
-        let i = self.scratch.info_of[v];
-        if i != NONE {
-            let (start, len) = self.scratch.arrays[i as usize];
-            return (start as usize, len as usize);
-        }
-        let start = self.scratch.by_id.len();
-        let mut at = v + 1;
-        let end = self.node(v).next as usize;
-        while at < end {
-            let e = at;
-            let element = self.node(e);
-            at = element.next as usize;
-            if element.kind == Kind::Object {
-                let (_, info) = self.info(e);
-                if info.id_sym != UNKNOWN {
-                    self.scratch.by_id.push((info.id_sym, e as u32));
-                }
-            }
-        }
-        let len = self.scratch.by_id.len() - start;
-        self.scratch.by_id[start..].sort_unstable();
-        self.scratch.info_of[v] = self.scratch.arrays.len() as u32;
-        self.scratch.arrays.push((start as u32, len as u32));
-        (start, len)
-    }
-
     /// Like [`Walk::array`] for a field with an `ids` filter: only the
     /// elements with those ids are visited, in array order.
     fn array_by_id(&mut self, f: &PlanField, v: usize, ids: &[u32], out: &mut Vec<u8>) -> bool {
-        let (start, len) = self.array_index(v);
         let seg = self.scratch.matches.len();
-        {
-            let pairs = &self.scratch.by_id[start..start + len];
-            for &id in ids {
-                let mut k = pairs.partition_point(|p| p.0 < id);
-                while k < pairs.len() && pairs[k].0 == id {
-                    self.scratch.matches.push(pairs[k].1);
-                    k += 1;
-                }
-            }
-        }
-        self.scratch.matches[seg..].sort_unstable();
+        let sc = &mut *self.scratch;
+        match_ids(
+            sc.delta.array_index(self.src, self.interner, v),
+            ids,
+            &mut sc.matches,
+        );
         let open = SymFilter::default();
         let start = out.len();
         put1(out, b'[');
@@ -510,44 +675,107 @@ impl<'a> Walk<'a> {
     /// fields in the set's order; emitted iff one of those is included, or
     /// the level is an existence level (rule B).
     fn object(&mut self, level_id: u32, filter: &SymFilter, o: usize, out: &mut Vec<u8>) -> bool {
-        let (index, info) = self.info(o);
+        let info = self.info(o);
         if !filter.is_open() && !filter.admits(info.id_sym) {
             return false;
         }
-        let arena = self.arena;
-        let level = arena.level(level_id);
+        let level = self.arena.level(level_id);
         if info.mask & level.selected_mask == 0 && !level.existence {
             // None of the selected fields is here: not emitted (rule B).
             return false;
         }
-        // Every level is memoized: `refs` counts parents, not the paths
-        // by which sets reach a level, and with a stamped table a miss costs
-        // a store, so guessing which levels repeat is not worth it.
-        let slot = self.memo_slot(level_id, index);
+        self.level_object(level_id, level, info, o, out)
+    }
+
+    /// [`Walk::object`] once the filter and the mask have passed: replays
+    /// the memo of a shared level, or writes the object.
+    #[inline(always)]
+    fn level_object(
+        &mut self,
+        level_id: u32,
+        level: &Level,
+        info: ObjInfo,
+        o: usize,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if level.refs < 2 {
+            return self.emit(level_id, level, info, o, None, out);
+        }
+        let slot = self.memo_at(level_id, o);
         if let Some(emitted) = self.recall(slot, out) {
             return emitted;
         }
+        self.emit(level_id, level, info, o, slot, out)
+    }
+
+    /// Writes object node `o` (with `info`) as level `level_id` selects it,
+    /// and records the outcome in the memo `slot`.
+    fn emit(
+        &mut self,
+        level_id: u32,
+        level: &Level,
+        info: ObjInfo,
+        o: usize,
+        slot: Option<usize>,
+        out: &mut Vec<u8>,
+    ) -> bool {
         let start = out.len();
-        put1(out, b'{');
         let mut first = true;
+        let node = self.node(o);
+        // Room for every one-piece copy below: they copy disjoint parts of
+        // the object's source text (each member with the comma before it,
+        // the head with its brace), plus one comma and the closing brace.
+        // Other writes check capacity themselves, and the reservation is
+        // renewed after each of them.
+        let room = (node.end - node.start) as usize + 2;
+        out.reserve(room);
+        if info.head != NONE {
+            // (A) identity, compact and first in the delta: `{"id":value`
+            // in one copy.
+            // SAFETY: room was reserved above; `head` ends a member of `o`.
+            unsafe { put_reserved(out, &self.src[node.start as usize..info.head as usize]) };
+        } else {
+            put1(out, b'{');
+            if info.id_value != NONE {
+                // (A) identity: the id goes wherever the object goes, first.
+                self.leaf(info.id_value as usize - 1, b"\"id\":", true, out);
+            }
+        }
         if info.id_value != NONE {
-            // (A) identity: the id goes wherever the object goes, first.
-            let id_key = info.id_value as usize - 1;
-            self.leaf(id_key, b"\"id\":", true, out);
             first = false;
             if level.id_aliases {
+                let id_key = info.id_value as usize - 1;
                 for f in level.fields.iter() {
                     if f.sym == ID && !f.plain {
                         self.member(f, id_key, out, &mut first);
                     }
                 }
+                out.reserve(room);
             }
         }
         let mut any = false;
-        for &i in level.selected.iter() {
-            let f = &level.fields[i as usize];
-            if let Some(k) = self.find(info, f.sym) {
-                any |= self.member(f, k, out, &mut first);
+        if let Some((ops, count)) = self.program(level_id, level, info) {
+            // Indexes, not a slice: nested walks append programs of their
+            // own.
+            for n in ops..ops + count {
+                // SAFETY: `ops..ops + count` is a program `compile` pushed:
+                // field indexes come from `level`, member positions are below
+                // `info.len`.
+                let (op, f, m) = unsafe {
+                    let op = *self.scratch.ops.get_unchecked(n);
+                    let m = self.scratch.delta.member_at(info, op.pos);
+                    (op, level.fields.get_unchecked(op.field as usize), m)
+                };
+                any |= self.step(op.kind, f, m, room, out, &mut first);
+            }
+        } else {
+            for f in level.fields.iter() {
+                if f.sym == ID {
+                    continue;
+                }
+                if let Some(m) = self.find_member(info, f.sym) {
+                    any |= self.step(self.op_kind(f), f, m, room, out, &mut first);
+                }
             }
         }
         self.close(slot, any || level.existence, start, out)

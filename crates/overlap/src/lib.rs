@@ -9,7 +9,9 @@
 //! Pure Rust, no dependencies, no FFI: the WebAssembly binding lives in the
 //! `overlap_wasm` crate.
 
+pub mod delta;
 pub mod error;
+pub mod fan_out;
 pub mod field_set;
 pub mod graphql;
 pub mod intersect;
@@ -19,6 +21,8 @@ mod out;
 pub mod plan;
 pub mod print;
 pub mod sieve;
+mod slots;
+pub mod trie;
 pub mod value;
 
 pub use error::{Error, ErrorKind, MAX_DEPTH};

@@ -1,4 +1,6 @@
-//! Compiled field sets ("plans") for the intersection hot path.
+//! Compiled field sets ("plans") for intersecting one set with deltas
+//! (`intersect`, `intersectJson`; a [`crate::Sieve`] keeps its sets in a
+//! union trie instead, see `trie.rs`).
 //!
 //! Two costs dominated a naive walk, and a plan removes both:
 //!
@@ -9,12 +11,13 @@
 //!   keys are resolved to symbols once per delta, however many plans walk it.
 //! - **Repeated work across sets.** Levels are hash-consed in an [`Arena`]:
 //!   two subscriptions that select the same sub-tree (say
-//!   `jobs { id status }`) share one level. Each level's output over a delta
-//!   object is computed once per delta and copied for every other set that
-//!   reaches it (see `intersect.rs`): cohorts, at the granularity of
-//!   sub-trees.
+//!   `jobs { id status }`) share one level, and a level used more than once
+//!   (say under two aliases) computes its output over a delta object once
+//!   per delta and copies it (see `intersect.rs`). Below the root, a plain
+//!   `id` does not make a level distinct (rule A writes it anyway).
 
 use crate::field_set::{is_existence_level, Field, FieldSet, IdFilter};
+use crate::slots::place;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -127,22 +130,37 @@ fn intern_in(map: &mut FxHashMap<Box<[u8]>, u32>, key: &[u8]) -> u32 {
     s
 }
 
-/// One compiled field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One compiled field: 20 bytes, so that a level's fields share few cache
+/// lines (sieves hold thousands of levels, and a delta touches most of them
+/// once). What only compiling needs (the id strings of a filter, the level's
+/// hash-consing key) lives elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlanField {
     /// The field name's symbol.
     pub sym: u32,
-    /// The rendered output key: `"key":`.
-    pub prefix: Box<[u8]>,
-    /// The `ids`/`exids` filter on the objects this field reaches.
-    pub filter: IdFilter,
-    /// The filter with ids interned (see [`Interner`]): compared as integers.
-    pub ids: SymFilter,
     /// The arena id of the sub-selection, or [`LEAF`].
     pub child: u32,
+    /// Where the rendered output key, `"key":`, starts in the arena's key
+    /// pool (see [`Arena::prefix`]).
+    prefix_at: u32,
+    prefix_len: u16,
     /// The response key is the field name, so a compact delta's own
     /// `"name":value` bytes can be copied in one piece.
     pub plain: bool,
+    /// The `ids`/`exids` filter on the objects this field reaches: an index
+    /// into the arena's filters ([`Arena::filter`]), or [`OPEN`].
+    pub filter: u32,
+}
+
+/// [`PlanField::filter`] of a field without `ids`/`exids`.
+pub const OPEN: u32 = u32::MAX;
+
+impl PlanField {
+    /// True when the field has no `ids`/`exids` filter.
+    #[inline]
+    pub fn is_open(&self) -> bool {
+        self.filter == OPEN
+    }
 }
 
 /// An `ids`/`exids` filter over interned id symbols, sorted.
@@ -189,26 +207,32 @@ impl SymFilter {
         }
         true
     }
+
+    fn heap_bytes(&self) -> usize {
+        let n = |l: &Option<Box<[u32]>>| l.as_ref().map_or(0, |l| l.len() * 4);
+        n(&self.ids) + n(&self.exids)
+    }
 }
 
 /// One compiled level of a selection.
 #[derive(Debug, Clone)]
 pub struct Level {
-    /// The fields, in response-key order.
+    /// The fields, in response-key order. Below the root, a plain `id`
+    /// field is left out unless the level is an existence level: rule A
+    /// emits the id anyway, and leaving it out lets `{ id name }` and
+    /// `{ name }` share one level (see [`Arena::add`]).
     pub fields: Box<[PlanField]>,
-    /// Every field is named `id` (see rule B).
-    pub existence: bool,
-    /// Some field is named `id` under another response key.
-    pub id_aliases: bool,
-    /// Indexes into `fields` of the fields not named `id`, in order: what a
-    /// non-root object is searched for (its `id` is emitted by rule A).
-    pub selected: Box<[u32]>,
-    /// Bit `sym % 64` set for each selected field's symbol: an object with
-    /// none of them is surely not emitted (unless the level is existence).
+    /// Bit `sym % 64` set for each selected field's symbol other than `id`:
+    /// an object with none of them is surely not emitted (unless the level
+    /// is an existence level).
     pub selected_mask: u64,
     /// How many references (from parent fields and sieve entries) it has;
     /// the level is freed when the last one is released.
     pub refs: u32,
+    /// Every field is named `id` (see rule B).
+    pub existence: bool,
+    /// Some field is named `id` under another response key.
+    pub id_aliases: bool,
     key: Box<[u8]>,
 }
 
@@ -224,6 +248,14 @@ pub struct Arena {
     levels: Vec<Option<Level>>,
     free: Vec<u32>,
     by_key: FxHashMap<Box<[u8]>, u32>,
+    /// Rendered output keys (`"key":`), back to back, each stored once.
+    /// Like the interner's names they are never removed: they are bounded
+    /// by the response keys clients use, which the server bounds.
+    prefixes: Vec<u8>,
+    prefix_at: FxHashMap<Box<[u8]>, u32>,
+    /// Filters of live fields; freed slots are reused.
+    filters: Vec<SymFilter>,
+    free_filters: Vec<u32>,
     empty: Level,
 }
 
@@ -231,11 +263,10 @@ impl Default for Level {
     fn default() -> Level {
         Level {
             fields: Box::new([]),
-            existence: false,
-            id_aliases: false,
-            selected: Box::new([]),
             selected_mask: 0,
             refs: 0,
+            existence: false,
+            id_aliases: false,
             key: Box::new([]),
         }
     }
@@ -254,6 +285,19 @@ impl Arena {
         }
     }
 
+    /// The rendered output key of `f`: `"key":`.
+    #[inline]
+    pub fn prefix(&self, f: &PlanField) -> &[u8] {
+        let at = f.prefix_at as usize;
+        &self.prefixes[at..at + f.prefix_len as usize]
+    }
+
+    /// The filter of a field that has one (`f.filter != OPEN`).
+    #[inline]
+    pub fn filter(&self, f: &PlanField) -> &SymFilter {
+        &self.filters[f.filter as usize]
+    }
+
     /// How many level slots exist (live or free): level ids are below it.
     pub fn slots(&self) -> usize {
         self.levels.len()
@@ -269,36 +313,38 @@ impl Arena {
         self.by_key.is_empty()
     }
 
-    /// Compiles a level (recursively), sharing any structurally equal level
-    /// already in the arena. Returns its id, with one reference taken.
+    /// Compiles a set's top level (recursively), sharing any structurally
+    /// equal level already in the arena. Returns its id, with one reference
+    /// taken.
     pub fn add(&mut self, fields: &[Field], interner: &mut Interner) -> u32 {
-        let compiled: Vec<PlanField> = fields
+        self.add_level(fields, interner, true)
+    }
+
+    fn add_level(&mut self, fields: &[Field], interner: &mut Interner, root: bool) -> u32 {
+        let existence = is_existence_level(fields);
+        // Below the root, a plain `id` leaf adds nothing to the output of a
+        // level that selects anything else (rule A writes the id).
+        let kept: Vec<&Field> = fields
             .iter()
-            .map(|f| {
-                let mut prefix = Vec::with_capacity(f.key.len() + 3);
-                prefix.push(b'"');
-                prefix.extend_from_slice(f.key.as_bytes());
-                prefix.extend_from_slice(b"\":");
-                PlanField {
-                    sym: interner.intern(f.name.as_bytes()),
-                    prefix: prefix.into_boxed_slice(),
-                    ids: SymFilter::new(&f.filter, interner),
-                    filter: f.filter.clone(),
-                    child: match &f.children {
-                        Some(c) => self.add(c, interner),
-                        None => LEAF,
-                    },
-                    plain: f.key == f.name,
-                }
+            .filter(|f| {
+                root || existence || !(f.name == "id" && f.key == "id" && f.children.is_none())
             })
             .collect();
-        let key = encode(&compiled);
+        // Children first: the key names them by their (hash-consed) ids.
+        let children: Vec<u32> = kept
+            .iter()
+            .map(|f| match &f.children {
+                Some(c) => self.add_level(c, interner, false),
+                None => LEAF,
+            })
+            .collect();
+        let key = encode(&kept, &children, root, interner);
         if let Some(&id) = self.by_key.get(&key) {
             // The children were already referenced by the existing level:
             // release the references just taken for them.
-            for f in &compiled {
-                if f.child != LEAF {
-                    self.release(f.child);
+            for &child in &children {
+                if child != LEAF {
+                    self.release(child);
                 }
             }
             if let Some(Some(level)) = self.levels.get_mut(id as usize) {
@@ -306,34 +352,61 @@ impl Arena {
             }
             return id;
         }
-        let id_aliases = compiled.iter().any(|f| f.sym == ID && !f.plain);
-        let selected: Vec<u32> = (0..compiled.len() as u32)
-            .filter(|&i| compiled[i as usize].sym != ID)
-            .collect();
-        let selected_mask = selected
+        let compiled: Vec<PlanField> = kept
             .iter()
-            .fold(0, |m, &i| m | bit(compiled[i as usize].sym));
+            .zip(children)
+            .map(|(f, child)| {
+                let mut prefix = Vec::with_capacity(f.key.len() + 3);
+                prefix.push(b'"');
+                prefix.extend_from_slice(f.key.as_bytes());
+                prefix.extend_from_slice(b"\":");
+                let (prefix_at, prefix_len) = self.intern_prefix(&prefix);
+                let filter = if f.filter.is_open() {
+                    OPEN
+                } else {
+                    let filter = SymFilter::new(&f.filter, interner);
+                    place(&mut self.filters, &mut self.free_filters, filter)
+                };
+                PlanField {
+                    sym: interner.intern(f.name.as_bytes()),
+                    child,
+                    prefix_at,
+                    prefix_len,
+                    plain: f.key == f.name,
+                    filter,
+                }
+            })
+            .collect();
+        let id_aliases = compiled.iter().any(|f| f.sym == ID && !f.plain);
+        let selected_mask = compiled
+            .iter()
+            .filter(|f| f.sym != ID)
+            .fold(0, |m, f| m | bit(f.sym));
         let level = Level {
-            existence: is_existence_level(fields),
-            selected: selected.into_boxed_slice(),
-            selected_mask,
             fields: compiled.into_boxed_slice(),
-            id_aliases,
+            selected_mask,
             refs: 1,
+            existence,
+            id_aliases,
             key: key.clone(),
         };
-        let id = match self.free.pop() {
-            Some(id) => {
-                self.levels[id as usize] = Some(level);
-                id
-            }
-            None => {
-                self.levels.push(Some(level));
-                (self.levels.len() - 1) as u32
-            }
-        };
+        let id = place(&mut self.levels, &mut self.free, Some(level));
         self.by_key.insert(key, id);
         id
+    }
+
+    /// Where `prefix` is in the key pool, adding it if new.
+    fn intern_prefix(&mut self, prefix: &[u8]) -> (u32, u16) {
+        // A response key longer than a u16 cannot come from a parsed
+        // document the server accepts; cut, it would only print wrong.
+        let len = prefix.len().min(u16::MAX as usize);
+        if let Some(&at) = self.prefix_at.get(prefix) {
+            return (at, len as u16);
+        }
+        let at = self.prefixes.len() as u32;
+        self.prefixes.extend_from_slice(&prefix[..len]);
+        self.prefix_at.insert(Box::from(prefix), at);
+        (at, len as u16)
     }
 
     /// Drops one reference to level `id`, freeing it (and releasing its
@@ -356,13 +429,15 @@ impl Arena {
                 if let Some(level) = slot.take() {
                     self.by_key.remove(&level.key);
                     self.free.push(id);
-                    stack.extend(
-                        level
-                            .fields
-                            .iter()
-                            .filter(|f| f.child != LEAF)
-                            .map(|f| f.child),
-                    );
+                    for f in level.fields.iter() {
+                        if f.filter != OPEN {
+                            self.filters[f.filter as usize] = SymFilter::default();
+                            self.free_filters.push(f.filter);
+                        }
+                        if f.child != LEAF {
+                            stack.push(f.child);
+                        }
+                    }
                 }
             }
         }
@@ -374,26 +449,30 @@ impl Arena {
         for level in self.levels.iter().flatten() {
             total += 2 * level.key.len();
             total += level.fields.len() * std::mem::size_of::<PlanField>();
-            for f in level.fields.iter() {
-                total += f.prefix.len();
-                for list in [&f.filter.ids, &f.filter.exids].iter().copied().flatten() {
-                    total += list.capacity() * std::mem::size_of::<String>();
-                    total += list.iter().map(String::capacity).sum::<usize>();
-                }
-            }
         }
+        total += self.filters.capacity() * std::mem::size_of::<SymFilter>();
+        total += self
+            .filters
+            .iter()
+            .map(SymFilter::heap_bytes)
+            .sum::<usize>();
+        total += self.prefixes.capacity() + 2 * self.prefix_at.len() * 16;
         total + self.by_key.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
     }
 }
 
-/// The structural key of a level: everything that determines its output.
-fn encode(fields: &[PlanField]) -> Box<[u8]> {
-    let mut key = Vec::with_capacity(fields.len() * 16);
-    for f in fields {
-        key.extend_from_slice(&f.sym.to_le_bytes());
-        key.extend_from_slice(&f.child.to_le_bytes());
-        key.extend_from_slice(&(f.prefix.len() as u32).to_le_bytes());
-        key.extend_from_slice(&f.prefix);
+/// The structural key of a level: everything that determines its output,
+/// children by their arena ids (which are hash-consed themselves).
+fn encode(fields: &[&Field], children: &[u32], root: bool, interner: &mut Interner) -> Box<[u8]> {
+    let mut key = Vec::with_capacity(fields.len() * 16 + 1);
+    // A root walks `id` as a field (rule C), a level below does not: the
+    // same fields make different levels.
+    key.push(root as u8);
+    for (f, child) in fields.iter().zip(children) {
+        key.extend_from_slice(&interner.intern(f.name.as_bytes()).to_le_bytes());
+        key.extend_from_slice(&child.to_le_bytes());
+        key.extend_from_slice(&(f.key.len() as u32).to_le_bytes());
+        key.extend_from_slice(f.key.as_bytes());
         for (tag, list) in [(1u8, &f.filter.ids), (2u8, &f.filter.exids)].iter() {
             if let Some(list) = list {
                 key.push(*tag);
@@ -467,7 +546,7 @@ mod tests {
         let root = plan.arena.level(plan.root);
         let w = plan.arena.level(root.fields[0].child);
         assert!(!w.existence && w.id_aliases);
-        let keys: Vec<&[u8]> = w.fields.iter().map(|f| &*f.prefix).collect();
+        let keys: Vec<&[u8]> = w.fields.iter().map(|f| plan.arena.prefix(f)).collect();
         assert_eq!(keys, vec![&b"\"ident\":"[..], b"\"p\":", b"\"s\":"]);
         let p = plan.arena.level(w.fields[1].child);
         assert!(p.existence && !p.id_aliases);
@@ -517,6 +596,57 @@ mod tests {
         assert!(a != b && a != c && b != c);
         // The `{ s }` level is shared by all three.
         assert_eq!(arena.len(), 4);
+    }
+
+    #[test]
+    fn a_plain_id_below_the_root_does_not_make_a_level_distinct() {
+        let mut arena = Arena::default();
+        let mut names = Interner::default();
+        let a = arena.add(&set("{ w { id s } }").fields, &mut names);
+        let b = arena.add(&set("{ v { s } w { s } }").fields, &mut names);
+        let w = arena.level(a).fields[0].child;
+        assert_eq!(arena.level(b).fields[1].child, w);
+        // Referenced by a's `w`, and b's `v` and `w`.
+        assert_eq!(arena.level(w).refs, 3);
+        assert_eq!(arena.level(w).fields.len(), 1);
+        // At the root `id` is a field like any other (rule C)...
+        let c = arena.add(&set("{ id s }").fields, &mut names);
+        let d = arena.add(&set("{ s }").fields, &mut names);
+        assert_ne!(c, d);
+        assert_eq!(arena.level(c).fields.len(), 2);
+        // ...and a root differs from a level below with the same fields.
+        assert_ne!(d, w);
+        // An existence level keeps its `id`; an aliased id is kept too.
+        let e = arena.add(&set("{ w { id } x { i: id s } }").fields, &mut names);
+        let exist = arena.level(arena.level(e).fields[0].child);
+        assert!(exist.existence && exist.fields.len() == 1);
+        let aliased = arena.level(arena.level(e).fields[1].child);
+        assert!(aliased.id_aliases && aliased.fields.len() == 2);
+    }
+
+    #[test]
+    fn output_keys_are_pooled_once_and_filters_are_freed_with_their_level() {
+        let mut arena = Arena::default();
+        let mut names = Interner::default();
+        let a = arena.add(
+            &set(r#"{ w(ids: ["a"]) { s } x { s } }"#).fields,
+            &mut names,
+        );
+        let pool = arena.prefixes.len();
+        assert_eq!(pool, "\"w\":\"s\":\"x\":".len());
+        let f = arena.level(a).fields[0];
+        assert_eq!(
+            arena.filter(&f).ids.as_deref(),
+            Some(&[names.get_id(b"a")][..])
+        );
+        assert!(arena.level(a).fields[1].is_open());
+        arena.release(a);
+        assert_eq!(arena.free_filters, vec![f.filter]);
+        let b = arena.add(&set(r#"{ x(exids: "b") { s } }"#).fields, &mut names);
+        // The pool did not grow, and the filter slot was reused.
+        assert_eq!(arena.prefixes.len(), pool);
+        assert_eq!(arena.level(b).fields[0].filter, f.filter);
+        assert!(arena.filter(&arena.level(b).fields[0]).exids.is_some());
     }
 
     #[test]
