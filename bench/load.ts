@@ -22,10 +22,13 @@
  *       [--sweep-cohort-rate 50] [--instances 1,2] [--seconds 10]
  *       clients × rates (rates in increasing order until one fails) and a cohort series, on one
  *       Overlap instance and on two behind one PostgreSQL (clients split); prints tables
+ *   deno task load --heap [--clients 2000] [--cohorts 50]
+ *       Overlap under --inspect: RSS, V8 heap and heap-snapshot growth per connection, by object type
  *
  * @module
  */
 import { parseLoadArgs } from "./load/args.ts";
+import { heapProfile } from "./load/heap_profile.ts";
 import { peerComparison } from "./load/peer_compare.ts";
 import { singleRun } from "./load/single_run.ts";
 import { sweep } from "./load/sweep.ts";
@@ -41,5 +44,6 @@ if (import.meta.main) {
   const adminUrl = Deno.env.get("DATABASE_URL") || undefined;
   if (args.mode === "single") await singleRun(args, adminUrl);
   else if (args.mode === "peer") await peerComparison(args, adminUrl);
+  else if (args.mode === "heap") await heapProfile(args, adminUrl);
   else await sweep(args, adminUrl);
 }

@@ -7,11 +7,11 @@
 import type { PeerTransport } from "../peer/peer_server.ts";
 
 /** What the load script does. */
-export type LoadMode = "single" | "peer" | "sweep";
+export type LoadMode = "single" | "peer" | "sweep" | "heap";
 
 /** Parsed flags. */
 export interface LoadArgs {
-  /** `single` (default), `peer` (`--peer`) or `sweep` (`--sweep`). */
+  /** `single` (default), `peer` (`--peer`), `sweep` (`--sweep`) or `heap` (`--heap`). */
   readonly mode: LoadMode;
   /** Clients (single and peer modes). */
   readonly clients: number;
@@ -111,10 +111,11 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
     const value = () => argv[++i];
     switch (flag) {
       case "--peer":
+      case "--heap":
       case "--sweep": {
         const mode = flag.slice(2) as LoadMode;
         if (out.mode !== "single" && out.mode !== mode) {
-          throw new TypeError("--peer and --sweep are separate runs; give one");
+          throw new TypeError("--peer, --sweep and --heap are separate runs; give one");
         }
         out.mode = mode;
         break;
