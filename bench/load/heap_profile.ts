@@ -11,7 +11,7 @@
  * @module
  */
 import type { LoadArgs } from "./args.ts";
-import { groupHeap, type HeapGroup, heapGrowth, Inspector } from "./inspector.ts";
+import { groupHeap, heapGrowth, Inspector } from "./inspector.ts";
 import { rssKiB } from "./proc.ts";
 import { ClientPool } from "./client_pool.ts";
 import { checkScenario, setupBody, subscriptionOf } from "./scenario.ts";
