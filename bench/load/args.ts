@@ -45,6 +45,8 @@ export interface LoadArgs {
   readonly sweepCohortRate: number;
   /** Sweep: Overlap instances behind one database (`--instances 1,2`). */
   readonly instances: readonly number[];
+  /** Checkout whose `main.ts` runs as Overlap (`--root DIR`; this one by default), for before/after runs. */
+  readonly root?: string;
 }
 
 const DEFAULTS: LoadArgs = {
@@ -172,6 +174,12 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
       case "--sweep-cohort-rate":
         out.sweepCohortRate = positive(flag, value(), false);
         break;
+      case "--root": {
+        const raw = value();
+        if (!raw) throw new TypeError("--root expects the directory of an Overlap checkout");
+        out.root = raw;
+        break;
+      }
       case "--instances":
         out.instances = list(flag, value());
         break;

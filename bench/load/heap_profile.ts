@@ -31,6 +31,7 @@ export async function heapProfile(args: LoadArgs, adminUrl: string | undefined):
     count: 1,
     adminUrl,
     maxConnections: args.clients + 100,
+    root: args.root,
     denoFlags: [`--inspect=${inspectAt}`],
   }, async ({ servers }) => {
     const [server] = servers;

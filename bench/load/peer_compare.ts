@@ -89,6 +89,7 @@ export async function peerComparison(args: LoadArgs, adminUrl: string | undefine
         count: 1,
         adminUrl,
         maxConnections: args.clients + 100,
+        root: args.root,
       }, async ({ servers, database }) => {
         const session = await LoadSession.open({
           servers,

@@ -41,6 +41,8 @@ export interface ServerProcessOptions {
   readonly maxConnections: number;
   /** Extra V8 or Deno flags, such as `--inspect=127.0.0.1:9229`. */
   readonly denoFlags?: readonly string[];
+  /** Overlap checkout to run `main.ts` from (this one by default). */
+  readonly root?: string;
 }
 
 /**
@@ -81,14 +83,18 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const entry = options.kind === "overlap" ? "main.ts" : "bench/peer/main.ts";
+  const root = options.kind === "overlap" && options.root
+    ? new URL(`file://${Deno.realPathSync(options.root)}/`)
+    : ROOT;
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       "--v8-flags=--max-old-space-size=4096",
       ...(options.denoFlags ?? []),
-      new URL(entry, ROOT).pathname,
+      new URL(entry, root).pathname,
     ],
+    cwd: root.pathname,
     env,
     stdout: "null",
     stderr: "inherit",

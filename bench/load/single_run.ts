@@ -16,6 +16,7 @@ export async function singleRun(args: LoadArgs, adminUrl: string | undefined): P
     count: 1,
     adminUrl,
     maxConnections: args.clients + 100,
+    root: args.root,
   }, async ({ servers, database }) => {
     const session = await LoadSession.open({ servers, scenario, workers: args.workers, database });
     try {

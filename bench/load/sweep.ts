@@ -40,6 +40,7 @@ async function series(
     count: instances,
     adminUrl,
     maxConnections: scenario.clients + 100,
+    root: args.root,
   }, async ({ servers, database }) => {
     const rows: Row[] = [];
     const session = await LoadSession.open({ servers, scenario, workers: args.workers, database });
