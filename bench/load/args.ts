@@ -7,11 +7,11 @@
 import type { PeerTransport } from "../peer/peer_server.ts";
 
 /** What the load script does. */
-export type LoadMode = "single" | "peer" | "sweep" | "heap";
+export type LoadMode = "single" | "peer" | "sweep" | "heap" | "cpu";
 
 /** Parsed flags. */
 export interface LoadArgs {
-  /** `single` (default), `peer` (`--peer`), `sweep` (`--sweep`) or `heap` (`--heap`). */
+  /** `single` (default), `peer`, `sweep`, `heap` or `cpu` (`--peer`, …). */
   readonly mode: LoadMode;
   /** Clients (single and peer modes). */
   readonly clients: number;
@@ -31,6 +31,8 @@ export interface LoadArgs {
   readonly maxRate: number;
   /** p99 bound of a sustained rate, ms. */
   readonly p99Ms: number;
+  /** Looser p99 bound of the peer comparison's second search ("keeps up"), ms. */
+  readonly keepUpMs: number;
   /** Sweep: client counts. */
   readonly sweepClients: readonly number[];
   /** Sweep: rates, tried in increasing order until one fails. */
@@ -45,6 +47,8 @@ export interface LoadArgs {
   readonly sweepCohortRate: number;
   /** Sweep: Overlap instances behind one database (`--instances 1,2`). */
   readonly instances: readonly number[];
+  /** Server `--cpu` profiles: `overlap` (default) or `peer` (`--cpu-server`). */
+  readonly cpuServer: "overlap" | "peer";
   /** Checkout whose `main.ts` runs as Overlap (`--root DIR`; this one by default), for before/after runs. */
   readonly root?: string;
 }
@@ -60,6 +64,7 @@ const DEFAULTS: LoadArgs = {
   transports: ["ws"],
   maxRate: 3200,
   p99Ms: 50,
+  keepUpMs: 1000,
   sweepClients: [1000, 2000, 5000, 10000],
   sweepRates: [10, 50, 100, 200],
   sweepCohorts: [10, 100, 1000],
@@ -67,6 +72,7 @@ const DEFAULTS: LoadArgs = {
   sweepCohortClients: 5000,
   sweepCohortRate: 50,
   instances: [1, 2],
+  cpuServer: "overlap",
 };
 
 function positive(flag: string, raw: string | undefined, integer = true): number {
@@ -113,11 +119,12 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
     const value = () => argv[++i];
     switch (flag) {
       case "--peer":
+      case "--cpu":
       case "--heap":
       case "--sweep": {
         const mode = flag.slice(2) as LoadMode;
         if (out.mode !== "single" && out.mode !== mode) {
-          throw new TypeError("--peer, --sweep and --heap are separate runs; give one");
+          throw new TypeError("--peer, --sweep, --heap and --cpu are separate runs; give one");
         }
         out.mode = mode;
         break;
@@ -147,6 +154,9 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
       case "--p99-ms":
         out.p99Ms = positive(flag, value(), false);
         break;
+      case "--keep-up-ms":
+        out.keepUpMs = positive(flag, value(), false);
+        break;
       case "--peer-transport": {
         const raw = value();
         if (raw === "both") out.transports = ["ws", "deno"];
@@ -174,6 +184,16 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
       case "--sweep-cohort-rate":
         out.sweepCohortRate = positive(flag, value(), false);
         break;
+      case "--cpu-server": {
+        const raw = value();
+        if (raw !== "overlap" && raw !== "peer") {
+          throw new TypeError(
+            `--cpu-server expects overlap or peer, got ${JSON.stringify(raw ?? null)}`,
+          );
+        }
+        out.cpuServer = raw;
+        break;
+      }
       case "--root": {
         const raw = value();
         if (!raw) throw new TypeError("--root expects the directory of an Overlap checkout");
@@ -192,5 +212,6 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
   if (!touchSet) out.touch = Math.min(out.touch, out.cohorts);
   if (out.mode === "sweep" && argv.indexOf("--seconds") < 0) out.seconds = 10;
   if (out.mode === "peer" && argv.indexOf("--seconds") < 0) out.seconds = 10;
+  if (out.mode === "peer" && argv.indexOf("--rate") < 0) out.rate = 10;
   return out;
 }

@@ -16,6 +16,8 @@ Deno.test("sweep and peer steps default to 10 s; lists and touch follow the flag
   assert.deepEqual(sweep.sweepRates, [10, 200]);
   assert.deepEqual(sweep.instances, [2]);
   assert.equal(parseLoadArgs(["--peer", "--seconds", "5"]).seconds, 5);
+  assert.equal(parseLoadArgs(["--peer"]).rate, 10);
+  assert.equal(parseLoadArgs(["--peer"]).keepUpMs, 1000);
   assert.equal(parseLoadArgs(["--cohorts", "4"]).touch, 4);
 });
 

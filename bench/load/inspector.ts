@@ -177,3 +177,70 @@ export function heapGrowth(
   }
   return out.sort((x, y) => y.bytes - x.bytes);
 }
+
+/** One node of a V8 CPU profile (`Profiler.stop`). */
+export interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+  };
+  readonly hitCount?: number;
+}
+
+/** A V8 CPU profile. */
+export interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly samples?: readonly number[];
+}
+
+/** Self time of one function in a CPU profile. */
+export interface SelfTime {
+  /** `name (file:line)`, or `(program)`, `(garbage collector)`, `(idle)`. */
+  readonly key: string;
+  /** Share of all samples, %. */
+  readonly percent: number;
+  /** Milliseconds. */
+  readonly ms: number;
+}
+
+/**
+ * Self time per function, largest first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { selfTimes } from "./inspector.ts";
+ * const frame = (functionName: string) => ({ functionName, url: "file:///a/b.ts", lineNumber: 9 });
+ * const times = selfTimes({
+ *   nodes: [{ id: 1, callFrame: frame("send"), hitCount: 3 }, { id: 2, callFrame: frame(""), hitCount: 1 }],
+ *   startTime: 0,
+ *   endTime: 4000,
+ * });
+ * assert.deepEqual(times[0], { key: "send (b.ts:10)", percent: 75, ms: 3 });
+ * ```
+ */
+export function selfTimes(profile: CpuProfile): SelfTime[] {
+  const hits = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const count = node.hitCount ?? 0;
+    if (count === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.split("/").at(-1);
+    const key = file
+      ? `${functionName || "(anonymous)"} (${file}:${lineNumber + 1})`
+      : functionName;
+    hits.set(key, (hits.get(key) ?? 0) + count);
+    total += count;
+  }
+  const msPerHit = (profile.endTime - profile.startTime) / 1000 / Math.max(1, total);
+  return [...hits].map(([key, count]) => ({
+    key,
+    percent: Number(((100 * count) / total).toFixed(2)),
+    ms: Number((count * msPerHit).toFixed(1)),
+  })).sort((a, b) => b.ms - a.ms);
+}
