@@ -14,7 +14,15 @@ import { LoadSession } from "./session.ts";
 import { freePort, withServers } from "./servers.ts";
 import { markdownTable } from "./table.ts";
 
-/** Runs the profile and prints the table. */
+/**
+
+ * Runs the profile and prints the table.
+ *
+ * @example
+ * ```ts ignore
+ * await cpuProfile(parseLoadArgs(["--cpu", "--rate", "50"]), Deno.env.get("DATABASE_URL"));
+ * ```
+ */
 export async function cpuProfile(args: LoadArgs, adminUrl: string | undefined): Promise<void> {
   const scenario = { clients: args.clients, cohorts: args.cohorts, touch: args.touch };
   const inspectAt = `127.0.0.1:${freePort()}`;

@@ -20,7 +20,15 @@ import { markdownTable } from "./table.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs the profile and prints its tables. */
+/**
+
+ * Runs the profile and prints its tables.
+ *
+ * @example
+ * ```ts ignore
+ * await heapProfile(parseLoadArgs(["--heap"]), Deno.env.get("DATABASE_URL"));
+ * ```
+ */
 export async function heapProfile(args: LoadArgs, adminUrl: string | undefined): Promise<void> {
   const scenario = { clients: args.clients, cohorts: args.cohorts, touch: args.touch };
   checkScenario(scenario);

@@ -5,7 +5,18 @@
  * @module
  */
 
-/** A connection to one inspector target. */
+/**
+
+ * A connection to one inspector target.
+ *
+ * @example
+ * ```ts ignore
+ * const inspector = await Inspector.connect("127.0.0.1:9229");
+ * await inspector.collectGarbage();
+ * console.log(await inspector.heapUsage());
+ * inspector.close();
+ * ```
+ */
 export class Inspector {
   readonly #socket: WebSocket;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();

@@ -37,7 +37,17 @@ export interface ContenderResult {
   readonly steps: readonly StepResult[];
 }
 
-/** The step rows every table of the load script prints. */
+/**
+
+ * The step rows every table of the load script prints.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STEP_HEADERS } from "./peer_compare.ts";
+ * assert.equal(STEP_HEADERS[0], "deltas/s");
+ * ```
+ */
 export const STEP_HEADERS = [
   "deltas/s",
   "frames/s",
@@ -53,7 +63,16 @@ export const STEP_HEADERS = [
   "µs CPU/frame",
 ] as const;
 
-/** One step as a table row (see {@linkcode STEP_HEADERS}). */
+/**
+
+ * One step as a table row (see {@linkcode STEP_HEADERS}).
+ *
+ * @example
+ * ```ts ignore
+ * const rows = session.steps.map(stepRow);
+ * console.log(markdownTable(STEP_HEADERS, rows));
+ * ```
+ */
 export function stepRow(step: StepResult): number[] {
   return [
     step.rate,
@@ -71,7 +90,15 @@ export function stepRow(step: StepResult): number[] {
   ];
 }
 
-/** Runs the comparison and prints its tables. */
+/**
+
+ * Runs the comparison and prints its tables.
+ *
+ * @example
+ * ```ts ignore
+ * await peerComparison(parseLoadArgs(["--peer"]), Deno.env.get("DATABASE_URL"));
+ * ```
+ */
 export async function peerComparison(args: LoadArgs, adminUrl: string | undefined): Promise<void> {
   const scenario = { clients: args.clients, cohorts: args.cohorts, touch: args.touch };
   const contenders: { label: string; kind: ServerKind; transport?: PeerTransport }[] = [

@@ -6,7 +6,17 @@
  * @module
  */
 
-/** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 on Linux). */
+/**
+
+ * Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 on Linux).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CLOCK_TICKS } from "./proc.ts";
+ * assert.equal(CLOCK_TICKS, 100);
+ * ```
+ */
 export const CLOCK_TICKS = 100;
 
 /**

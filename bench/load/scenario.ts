@@ -8,7 +8,17 @@
  */
 import { deltaStatus } from "./client_protocol.ts";
 
-/** The workflow every client watches. */
+/**
+
+ * The workflow every client watches.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FLOW } from "./scenario.ts";
+ * assert.equal(FLOW, "~load/flow");
+ * ```
+ */
 export const FLOW = "~load/flow";
 
 /** The shape of a run. */

@@ -67,6 +67,13 @@ const ROOT = new URL("../../", import.meta.url);
  * Starts a server process and waits until `/healthz` answers (at most 60 s).
  *
  * @throws {Error} when the process exits or does not answer in time.
+ *
+ * @example
+ * ```ts ignore
+ * const server = await startServerProcess({ kind: "peer", transport: "ws", maxConnections: 100 });
+ * console.log(server.url, server.wsUrl);
+ * await server.stop();
+ * ```
  */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = freePort();
@@ -193,6 +200,13 @@ export interface ServerSet {
  * database (on the PostgreSQL server of `adminUrl`, or each on its own
  * PGlite when `adminUrl` is absent, so `count` must then be 1), and cleans
  * everything up afterwards, also when `body` throws.
+ *
+ * @example
+ * ```ts ignore
+ * await withServers({ kind: "overlap", count: 2, adminUrl, maxConnections: 10_000 }, async ({ servers }) => {
+ *   console.log(servers.map((s) => s.wsUrl));
+ * });
+ * ```
  */
 export async function withServers<T>(
   options: Omit<ServerProcessOptions, "databaseUrl"> & {

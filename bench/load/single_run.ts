@@ -8,7 +8,15 @@ import type { LoadArgs } from "./args.ts";
 import { LoadSession } from "./session.ts";
 import { withServers } from "./servers.ts";
 
-/** Runs the single load run and prints its JSON record. */
+/**
+
+ * Runs the single load run and prints its JSON record.
+ *
+ * @example
+ * ```ts ignore
+ * await singleRun(parseLoadArgs([]), Deno.env.get("DATABASE_URL"));
+ * ```
+ */
 export async function singleRun(args: LoadArgs, adminUrl: string | undefined): Promise<void> {
   const scenario = { clients: args.clients, cohorts: args.cohorts, touch: args.touch };
   const record = await withServers({

@@ -77,7 +77,15 @@ async function series(
   });
 }
 
-/** Runs the sweep and prints one table per instance count. */
+/**
+
+ * Runs the sweep and prints one table per instance count.
+ *
+ * @example
+ * ```ts ignore
+ * await sweep(parseLoadArgs(["--sweep", "--instances", "2"]), Deno.env.get("DATABASE_URL"));
+ * ```
+ */
 export async function sweep(args: LoadArgs, adminUrl: string | undefined): Promise<void> {
   const out: string[] = [];
   const touchOf = (cohorts: number) => Math.max(1, Math.round(cohorts / 10));

@@ -14,7 +14,7 @@
  * import { markdownTable } from "./table.ts";
  * assert.equal(
  *   markdownTable(["server", "p99"], [["overlap", 12.5], ["peer", 120]]),
- *   "| server  |   p99 |\n| ------- | ----: |\n| overlap |  12.5 |\n| peer    |   120 |",
+ *   "| server  |  p99 |\n| ------- | ---: |\n| overlap | 12.5 |\n| peer    |  120 |",
  * );
  * ```
  */

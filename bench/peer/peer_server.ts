@@ -99,7 +99,18 @@ function serveDenoSocket(
   socket.onerror = () => {};
 }
 
-/** Reads `PEER_TRANSPORT`. */
+/**
+
+ * Reads `PEER_TRANSPORT`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readTransport } from "./peer_server.ts";
+ * assert.equal(readTransport(undefined), "ws");
+ * assert.equal(readTransport("deno"), "deno");
+ * ```
+ */
 export function readTransport(value: string | undefined): PeerTransport {
   if (value === undefined || value === "" || value === "ws") return "ws";
   if (value === "deno") return "deno";
