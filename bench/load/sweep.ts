@@ -2,7 +2,8 @@
  * `deno task load --sweep`: how far one Overlap instance, and two behind one
  * PostgreSQL, go on this machine. A grid of clients × rates (at
  * `--sweep-grid-cohorts` cohorts, a tenth of them touched per delta; rates
- * in increasing order, stopping at the first that fails) and a series over
+ * in increasing order, stopping after the first the server does not keep
+ * up with: p99 over `--keep-up-ms` or a frame lost) and a series over
  * the number of cohorts. Every row shows the CPU of the servers, of the
  * load process and of the database, and the machine's busy time, so it is
  * plain which one saturates.
@@ -22,6 +23,7 @@ interface Row {
   readonly rssPerConnKB: number;
   readonly step?: StepResult;
   readonly note?: string;
+  readonly rate?: number;
 }
 
 async function series(
@@ -58,6 +60,7 @@ async function series(
         }
         const step = await session.step(rate, args.seconds);
         const ok = sustained(step, args.p99Ms);
+        const keptUp = sustained(step, args.keepUpMs);
         console.error(
           `  ${rate} deltas/s: ${step.framesPerSecond} frames/s, p99 ${step.p99} ms, lost ${step.lost}, ` +
             `server ${step.serverCpuPct} %, load ${step.loadCpuPct} %, db ${step.dbCpuPct} % → ${
@@ -65,7 +68,10 @@ async function series(
             }`,
         );
         rows.push({ instances, scenario, rssPerConnKB: session.memory.marginalKB, step });
-        if (!ok) {
+        // A rate that breaks the latency target still tells where the
+        // server stands; one it cannot keep up with leaves a backlog that
+        // spoils every higher rate, so the series stops there.
+        if (!keptUp) {
           failed = true;
           await session.quiesce();
         }
@@ -132,7 +138,9 @@ export async function sweep(args: LoadArgs, adminUrl: string | undefined): Promi
           row.scenario.clients,
           row.scenario.cohorts,
           row.scenario.touch,
-          ...(row.step ? stepRow(row.step) : STEP_HEADERS.map(() => NaN)),
+          ...(row.step
+            ? stepRow(row.step)
+            : [row.rate ?? NaN, ...STEP_HEADERS.slice(1).map(() => NaN)]),
           row.rssPerConnKB,
           row.note ??
             (row.step && !sustained(row.step, args.p99Ms)
