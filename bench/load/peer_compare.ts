@@ -50,6 +50,7 @@ export interface ContenderResult {
  */
 export const STEP_HEADERS = [
   "deltas/s",
+  "posted/s",
   "frames/s",
   "p50 ms",
   "p99 ms",
@@ -76,6 +77,7 @@ export const STEP_HEADERS = [
 export function stepRow(step: StepResult): number[] {
   return [
     step.rate,
+    step.postedRate,
     step.framesPerSecond,
     step.p50,
     step.p99,

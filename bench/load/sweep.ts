@@ -64,7 +64,7 @@ async function series(
         console.error(
           `  ${rate} deltas/s: ${step.framesPerSecond} frames/s, p99 ${step.p99} ms, lost ${step.lost}, ` +
             `server ${step.serverCpuPct} %, load ${step.loadCpuPct} %, db ${step.dbCpuPct} % → ${
-              ok ? "ok" : "FAIL"
+              ok ? "ok" : keptUp ? "p99 over target, kept up" : "did not keep up"
             }`,
         );
         rows.push({ instances, scenario, rssPerConnKB: session.memory.marginalKB, step });
