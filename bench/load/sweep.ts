@@ -54,7 +54,8 @@ async function series(
             instances,
             scenario,
             rssPerConnKB: session.memory.marginalKB,
-            note: `${rate}/s not run: a lower rate failed`,
+            note: "not run: a lower rate was not kept up with",
+            rate,
           });
           continue;
         }
@@ -142,10 +143,7 @@ export async function sweep(args: LoadArgs, adminUrl: string | undefined): Promi
             ? stepRow(row.step)
             : [row.rate ?? NaN, ...STEP_HEADERS.slice(1).map(() => NaN)]),
           row.rssPerConnKB,
-          row.note ??
-            (row.step && !sustained(row.step, args.p99Ms)
-              ? `over target (p99 > ${args.p99Ms} ms or loss)`
-              : ""),
+          row.note ?? noteOf(row.step!, args),
         ]),
       ),
     );
