@@ -15,7 +15,6 @@ import { freePort, withServers } from "./servers.ts";
 import { markdownTable } from "./table.ts";
 
 /**
-
  * Runs the profile and prints the table.
  *
  * @example

@@ -21,7 +21,6 @@ import { markdownTable } from "./table.ts";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
-
  * Runs the profile and prints its tables.
  *
  * @example

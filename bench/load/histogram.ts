@@ -56,7 +56,6 @@ export function bucketUpperMs(bucket: number): number {
 }
 
 /**
-
  * Latencies of many frames, merged from every client worker.
  *
  * @example

@@ -6,7 +6,6 @@
  */
 
 /**
-
  * A connection to one inspector target.
  *
  * @example

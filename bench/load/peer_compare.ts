@@ -38,7 +38,6 @@ export interface ContenderResult {
 }
 
 /**
-
  * The step rows every table of the load script prints.
  *
  * @example
@@ -65,7 +64,6 @@ export const STEP_HEADERS = [
 ] as const;
 
 /**
-
  * One step as a table row (see {@linkcode STEP_HEADERS}).
  *
  * @example
@@ -93,7 +91,6 @@ export function stepRow(step: StepResult): number[] {
 }
 
 /**
-
  * Runs the comparison and prints its tables.
  *
  * @example

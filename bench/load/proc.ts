@@ -7,7 +7,6 @@
  */
 
 /**
-
  * Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 on Linux).
  *
  * @example

@@ -9,7 +9,6 @@
 import { deltaStatus } from "./client_protocol.ts";
 
 /**
-
  * The workflow every client watches.
  *
  * @example

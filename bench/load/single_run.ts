@@ -9,7 +9,6 @@ import { LoadSession } from "./session.ts";
 import { withServers } from "./servers.ts";
 
 /**
-
  * Runs the single load run and prints its JSON record.
  *
  * @example

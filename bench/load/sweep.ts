@@ -84,8 +84,13 @@ async function series(
   });
 }
 
-/**
+function noteOf(step: StepResult, args: LoadArgs): string {
+  if (sustained(step, args.p99Ms)) return "";
+  if (sustained(step, args.keepUpMs)) return `p99 over ${args.p99Ms} ms`;
+  return `not kept up with (p99 over ${args.keepUpMs} ms, or loss)`;
+}
 
+/**
  * Runs the sweep and prints one table per instance count.
  *
  * @example

@@ -100,7 +100,6 @@ function serveDenoSocket(
 }
 
 /**
-
  * Reads `PEER_TRANSPORT`.
  *
  * @example
