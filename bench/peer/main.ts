@@ -33,9 +33,16 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const log = createLogger("peer", config.logLevel);
-  const peer = await startPeerServer(config, { transport, wsPort, log });
+  let peer;
+  try {
+    peer = await startPeerServer(config, { transport, wsPort, log });
+  } catch (error) {
+    log.error(`cannot start: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
   console.log(JSON.stringify({ url: peer.url, wsUrl: peer.wsUrl }));
-  const stop = () => peer.close().then(() => Deno.exit(0));
+  const running = peer;
+  const stop = () => running.close().then(() => Deno.exit(0));
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
 }
