@@ -15,7 +15,7 @@ async function inProcess(kind: "overlap" | "peer"): Promise<ServerProcess> {
       pid: Deno.pid,
       url: server.url,
       wsUrl: server.url.replace("http", "ws") + "/graphql",
-      stop: () => server.close(),
+      stop: async () => void await server.close(),
     };
   }
   const peer = await startPeerServer(testConfig(), { transport: "deno" });

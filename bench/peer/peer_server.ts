@@ -33,10 +33,12 @@ import type { Config } from "../../src/config.ts";
 import { EventFeed } from "../../src/db/event_feed.ts";
 import { loadSnapshot, readEvents, retentionFloor } from "../../src/db/event_log.ts";
 import { openDatabase } from "../../src/db/open.ts";
+import { RequestGate } from "../../src/drain/request_gate.ts";
 import { Hub } from "../../src/fanout/hub.ts";
 import { DocumentCache } from "../../src/graphql/documents.ts";
 import { createSchema } from "../../src/graphql/schema.ts";
 import { type Logger, silentLogger } from "../../src/log.ts";
+import { ServerMetrics } from "../../src/metrics/server_metrics.ts";
 import { Store } from "../../src/store/store.ts";
 import { ConnectionRegistry } from "../../src/ws/hono_adapter.ts";
 import { EventChannel } from "./event_channel.ts";
@@ -151,26 +153,40 @@ export async function startPeerServer(config: Config, options: PeerOptions): Pro
       }
     },
   });
-  // Overlap's own HTTP routes, so ingest is byte for byte the same code.
+  // Overlap's own HTTP routes, so ingest is byte for byte the same code
+  // (request metrics and the drain gate included).
   const overlapSchema = createSchema();
+  const connections = new ConnectionRegistry();
+  const gate = new RequestGate();
+  const hub = new Hub({
+    store,
+    schema: overlapSchema,
+    history: {
+      readAfter: (seq, limit) => readEvents(db, seq, limit),
+      floor: () => retentionFloor(db),
+    },
+    log,
+  });
+  const metrics = new ServerMetrics({
+    connections: () => connections.status(),
+    hub: () => hub.status(),
+    store: () => store.counts(),
+    feed: () => feed,
+    draining: () => gate.closed,
+    ingestInFlight: () => gate.inFlight,
+  });
   const services: Services = {
     config,
     log,
     db,
     store,
-    hub: new Hub({
-      store,
-      schema: overlapSchema,
-      history: {
-        readAfter: (seq, limit) => readEvents(db, seq, limit),
-        floor: () => retentionFloor(db),
-      },
-      log,
-    }),
+    hub,
     access: await createAccess([]),
     schema: overlapSchema,
     documents: new DocumentCache(overlapSchema),
-    connections: new ConnectionRegistry(),
+    connections,
+    metrics,
+    gate,
     status: () => ({ peer: { transport: options.transport, subscribers: channel.size } }),
   };
   const app = createApp(services);

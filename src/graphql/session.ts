@@ -28,7 +28,12 @@ import type {
   SubscribeResult,
   SubscriptionSink,
 } from "../ws/connection.ts";
-import { CloseCode, type PayloadObject, type SubscribePayload } from "../ws/protocol.ts";
+import {
+  CloseCode,
+  type PayloadObject,
+  type SubscribePayload,
+  tokenExpiredReason,
+} from "../ws/protocol.ts";
 import { asQuery, type DocumentCache, operationText, selectOperation } from "./documents.ts";
 
 /** What every session of a server shares. */
@@ -114,7 +119,10 @@ class Session implements SessionHooks {
     const auth = await deps.access.authenticate(tokenOf(payload, info));
     if (!auth.ok) {
       log.warn("websocket refused", { remote: info.remote, reason: auth.reason });
-      return { ok: false, code: CloseCode.Unauthorized, reason: `Unauthorized: ${auth.reason}` };
+      const reason = auth.expiredAt === undefined
+        ? `Unauthorized: ${auth.reason}`
+        : tokenExpiredReason(auth.expiredAt);
+      return { ok: false, code: CloseCode.Unauthorized, reason };
     }
     if (auth.principal.readKey === "") {
       log.warn("websocket refused: token has no read scope", {
@@ -127,9 +135,22 @@ class Session implements SessionHooks {
         reason: "Forbidden: token has no read scope",
       };
     }
-    this.#principal = auth.principal;
-    log.debug("websocket connected", { remote: info.remote, token: auth.principal.name });
-    return { ok: true, ackPayload: { seq: deps.hub.status().seq } };
+    const principal = auth.principal;
+    this.#principal = principal;
+    log.debug("websocket connected", { remote: info.remote, token: principal.name });
+    const expiresAt = principal.expiresAt;
+    if (expiresAt === undefined) return { ok: true, ackPayload: { seq: deps.hub.status().seq } };
+    // The client learns when its token expires (to warn its user), and the
+    // connection is closed then: a token must not outlive its expiry on an open socket.
+    return {
+      ok: true,
+      ackPayload: { seq: deps.hub.status().seq, expires: new Date(expiresAt).toISOString() },
+      closeAfter: {
+        ms: expiresAt - deps.access.now(),
+        code: CloseCode.Unauthorized,
+        reason: tokenExpiredReason(expiresAt),
+      },
+    };
   }
 
   async onSubscribe(
