@@ -38,7 +38,7 @@ import { Hub } from "../../src/fanout/hub.ts";
 import { DocumentCache } from "../../src/graphql/documents.ts";
 import { createSchema } from "../../src/graphql/schema.ts";
 import { type Logger, silentLogger } from "../../src/log.ts";
-import { ServerMetrics } from "../../src/metrics/server_metrics.ts";
+import { pipelineSources, ServerMetrics } from "../../src/metrics/server_metrics.ts";
 import { Store } from "../../src/store/store.ts";
 import { ConnectionRegistry } from "../../src/ws/hono_adapter.ts";
 import { EventChannel } from "./event_channel.ts";
@@ -167,14 +167,9 @@ export async function startPeerServer(config: Config, options: PeerOptions): Pro
     },
     log,
   });
-  const metrics = new ServerMetrics({
-    connections: () => connections.status(),
-    hub: () => hub.status(),
-    store: () => store.counts(),
-    feed: () => feed,
-    draining: () => gate.closed,
-    ingestInFlight: () => gate.inFlight,
-  });
+  const metrics = new ServerMetrics(
+    pipelineSources({ connections, hub, store, feed: () => feed, gate }),
+  );
   const services: Services = {
     config,
     log,
