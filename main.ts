@@ -18,8 +18,6 @@ import { type Config, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
 import { standardExtensions } from "./src/extensions.ts";
-import { assetRoutes } from "./src/web/asset_routes.ts";
-import { prepareUi, UI_BUNDLE } from "./src/web/ui_bundle.ts";
 
 /** Exit code of a stop whose drain did not complete. */
 export const EXIT_DRAIN_INCOMPLETE = 3;
@@ -42,14 +40,10 @@ if (import.meta.main) {
   const log = createLogger("overlap", config.logLevel, undefined, undefined, config.logFormat);
   let server;
   try {
-    // The UI is built before the server starts when missing or stale; a
-    // failed build is logged and the UI answers 503, the rest runs.
-    const ui = await prepareUi(log.child("ui"));
-    server = await startServer(config, {
-      log,
-      ...standardExtensions(config),
-      web: assetRoutes(ui, UI_BUNDLE.urlPath),
-    });
+    // The UI's and GraphiQL's bundles are built when missing or stale before
+    // the server listens (src/web/extension.ts); a failed build is one log
+    // line and that page answers 503, the rest runs.
+    server = await startServer(config, { log, ...standardExtensions(config) });
   } catch (error) {
     // A configuration mistake exits 2; anything else (the database or a
     // cache server would not start) exits 1, with the cause on one line.

@@ -9,10 +9,11 @@
  * - `GET /metrics`: the same and more in Prometheus text format (`operator`).
  * - `POST /api/deltas`: a scheduler's delta (write scope).
  * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
- * - `GET /graphiql`, `/graphiql/assets/*`: GraphiQL, when wired (public: no data).
+ * - `GET /` and `/assets/<build>/<file>`: the browser UI; `GET /graphiql` and
+ *   `/graphiql/assets/<build>/<file>`: GraphiQL; when wired (`services.web`;
+ *   public: no data).
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
- * - `GET /` and `/assets/…`: the browser UI, when built (`services.web`).
  *
  * @module
  */
@@ -24,7 +25,6 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { Hub } from "./fanout/hub.ts";
 import type { DocumentCache } from "./graphql/documents.ts";
-import { mountGraphiql } from "./graphiql/routes.ts";
 import { requestFromSearch, runHttpGraphql } from "./graphql/http.ts";
 import { createSessionHooks } from "./graphql/session.ts";
 import type { GraphQLSchema } from "graphql";
@@ -35,7 +35,7 @@ import type { RequestGate } from "./drain/request_gate.ts";
 import type { ServerMetrics } from "./metrics/server_metrics.ts";
 import { type Store, workflowOf } from "./store/store.ts";
 import { type ConnectionRegistry, graphqlWsRoute } from "./ws/hono_adapter.ts";
-import type { BuiltAssets } from "./web/built_assets.ts";
+import { mountWebApps, type WebApp } from "./web/routes.ts";
 
 /** What `GET /healthz` answers. */
 export interface Health {
@@ -69,8 +69,6 @@ export interface Services {
   readonly documents: DocumentCache;
   /** Open WebSocket connections. */
   readonly connections: ConnectionRegistry;
-  /** GraphiQL's bundle, served at `/graphiql` when wired. */
-  readonly graphiql?: BuiltAssets;
   /** Extra figures merged into `GET /status` (event feed, rates, cache pools). */
   readonly status: () => Record<string, unknown>;
   /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
@@ -79,8 +77,8 @@ export interface Services {
   readonly metrics: ServerMetrics;
   /** In-flight ingest requests; closed (refusing ingest and upgrades) while draining. */
   readonly gate: RequestGate;
-  /** Public pages and their static assets (the browser UI at `/`), mounted at the root. */
-  readonly web?: Hono;
+  /** Public pages over browser bundles (the UI at `/`, GraphiQL at `/graphiql`). */
+  readonly web?: readonly WebApp[];
 }
 
 /** The body of every error answer. */
@@ -210,8 +208,8 @@ export function createApp(services: Services): Hono {
     }
   }
 
-  // GraphiQL's page and assets hold no data: no token (data goes over /graphql).
-  if (services.graphiql) mountGraphiql(app, services.graphiql, { tokens: !access.open });
+  // The pages and their assets hold no data: no token (data goes over /graphql).
+  if (services.web) mountWebApps(app, services.web, { tokens: !access.open });
 
   app.get("/status", async function status(c) {
     await operatorOf(c);
@@ -324,10 +322,6 @@ export function createApp(services: Services): Hono {
     const { status, body: result } = await runHttpGraphql(services, principal, body as never);
     return c.json(result, status);
   });
-
-  // The UI's page and assets hold no data, so they need no token; the data
-  // they load comes over /graphql, which does.
-  if (services.web) app.route("/", services.web);
 
   app.notFound(function notFound(c) {
     return c.json({ error: `no route for ${c.req.method} ${c.req.path}` } satisfies ErrorBody, 404);

@@ -1,6 +1,6 @@
 /**
  * The parts wired into a production server besides the realtime pipeline:
- * GraphiQL at `/graphiql`, the cache pools and their GraphQL fields, the
+ * the browser UI at `/` and GraphiQL at `/graphiql`, the cache pools and their GraphQL fields, the
  * heartbeat monitor with `POST /api/heartbeats`, and the scheduler simulator. Tests start servers
  * without them, or with the ones they exercise.
  *
@@ -8,15 +8,16 @@
  */
 import { cacheExtension } from "./cache/extension.ts";
 import type { Config } from "./config.ts";
-import { type GraphiqlExtension, graphiqlExtension } from "./graphiql/extension.ts";
 import { type HeartbeatExtension, startHeartbeats } from "./heartbeat/extension.ts";
 import type { Extension, StartOptions } from "./server.ts";
 import { simulatorExtension } from "./simulator/extension.ts";
+import { type WebExtension, webExtension } from "./web/extension.ts";
 
 /**
- * The start options of `deno task start`: GraphiQL (its bundle built in the
- * background when stale), cache pools, heartbeat monitor and simulator, in
- * that order (stopped in reverse).
+ * The start options of `deno task start`: the pages (the UI's and
+ * GraphiQL's bundles checked, and built when stale, while the rest starts;
+ * the server listens once they are ready or failed), cache pools, heartbeat
+ * monitor and simulator, in that order (stopped in reverse).
  *
  * @example
  * ```ts
@@ -30,13 +31,13 @@ import { simulatorExtension } from "./simulator/extension.ts";
  */
 export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
   let heartbeats: HeartbeatExtension | undefined;
-  let graphiql: GraphiqlExtension | undefined;
+  let web: WebExtension | undefined;
   return {
     async extend(db, log, { auth }) {
       const started: Extension[] = [];
       try {
-        graphiql = graphiqlExtension(log.child("graphiql"));
-        started.push(graphiql);
+        web = webExtension(log.child("web"));
+        started.push(web);
         started.push(await cacheExtension(config, db, log));
         heartbeats = await startHeartbeats(config, db, log);
         started.push(heartbeats);
@@ -45,6 +46,9 @@ export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
             tokensConfigured: auth === "tokens",
           }),
         );
+        // The pages are served from the first request on: no 503 for a
+        // person who opens the UI right after starting the server.
+        await web.ready;
         return started;
       } catch (error) {
         for (const extension of started.reverse()) await extension.close?.();
@@ -56,7 +60,7 @@ export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
         if (heartbeats === undefined) throw new Error("the heartbeat monitor is not started");
         return heartbeats.route(body, principal);
       },
-      graphiql: graphiql?.bundle,
+      web: web?.apps,
     }),
   };
 }

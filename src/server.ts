@@ -101,14 +101,14 @@ export interface StartOptions {
     log: Logger,
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
-  /** Public pages mounted at the root (the browser UI). */
+  /** Public pages over browser bundles (the UI, GraphiQL); tests pass them here. */
   readonly web?: Services["web"];
   /** The clock token expiry is judged by (ms since the epoch); `Date.now` by default. */
   readonly now?: () => number;
   /** Called with the services once the app is built (the heartbeat route). */
   readonly services?: (
     services: Services,
-  ) => Partial<Pick<Services, "heartbeats" | "graphiql">>;
+  ) => Partial<Pick<Services, "heartbeats" | "web">>;
   /** The drain's timers (tests decide when the bound passes); the real ones by default. */
   readonly drainClock?: DrainClock;
   /** Clocks of the fan-out latency histogram (tests); the real ones by default. */

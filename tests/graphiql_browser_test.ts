@@ -14,6 +14,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { graphiqlSpec } from "../src/graphiql/bundle_spec.ts";
+import { graphiqlApp } from "../src/graphiql/web_app.ts";
 import { TOKEN_KEY } from "../src/graphiql/client/token_store.ts";
 import { silentLogger } from "../src/log.ts";
 import { prepareAssets } from "../src/web/built_assets.ts";
@@ -162,7 +163,7 @@ Deno.test({
     const bundle = prepareAssets(graphiqlSpec(), { log: silentLogger });
     const state = await bundle.settled;
     assert(state.kind === "ready", `the GraphiQL bundle: ${JSON.stringify(state)}`);
-    const services = () => ({ graphiql: bundle });
+    const services = () => ({ web: [graphiqlApp(bundle)] });
     const browser = await launchChromium();
     try {
       await t.step(
@@ -183,6 +184,9 @@ Deno.test({
               "queries are POSTed to /graphql",
             );
             await screenshot(page, "open-query.png");
+            // The way back to the UI, where GraphiQL puts its logo.
+            const home = page.getByRole("link", { name: "← Overlap UI" });
+            assertEquals(await home.getAttribute("href"), "/");
 
             // The second tab: a standard subscription. The current result first…
             await openTab(page, "WatchTasks");

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The browser UI end to end: a real Overlap server (PGlite) serving the
  * built UI, driven by Debian's Chromium through playwright-core, with a
@@ -13,8 +14,8 @@ import { cacheExtension } from "../src/cache/extension.ts";
 import { type HeartbeatExtension, startHeartbeats } from "../src/heartbeat/extension.ts";
 import { silentLogger } from "../src/log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../src/server.ts";
-import { assetRoutes } from "../src/web/asset_routes.ts";
-import { prepareUi, UI_BUNDLE } from "../src/web/ui_bundle.ts";
+import { prepareAssets } from "../src/web/built_assets.ts";
+import { uiApp, uiSpec } from "../src/web/ui_app.ts";
 import { CHROMIUM, hasChromium, launchChromium } from "./chromium.ts";
 import { postJson, testConfig, waitFor } from "./server_fixture.ts";
 
@@ -46,8 +47,20 @@ const SEED = {
       { id: `${W}//$edge|1/prep|1/model`, source: T("prep"), target: T("model") },
       { id: `${W}//$edge|1/model|1/post`, source: T("model"), target: T("post") },
     ],
-  }, { id: "~e2e/other", status: "held", stateTotals: { waiting: 4 } }],
+  }, { id: "~e2e/other", status: "held", statusMsg: "held", stateTotals: { waiting: 4 } }],
 };
+
+/** `prep/01`'s log (`lines` lines, over one 64 KiB chunk so the read reports progress) and an artifact. */
+async function writeJobFiles(dir: string, lines = 3000): Promise<void> {
+  await Deno.mkdir(`${dir}/logs/e2e/flow/log/job/1/prep/01`, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/logs/e2e/flow/log/job/1/prep/01/job.out`,
+    Array.from({ length: lines }, (_, i) => `step ${i + 1}: ok ${"·".repeat(20)}`).join("\n") +
+      "\n",
+  );
+  await Deno.mkdir(`${dir}/artifacts/e2e/flow/1/prep/01`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/artifacts/e2e/flow/1/prep/01/metrics.json`, '{"rmse":0.42}\n');
+}
 
 /** Cache pools' directories under `dir` (the job detail and graph read through them). */
 function cacheEnv(dir: string): Record<string, string> {
@@ -58,13 +71,14 @@ function cacheEnv(dir: string): Record<string, string> {
   };
 }
 
-const ui = await prepareUi(silentLogger);
-if (!ui.ok) throw new Error(ui.reason);
+const ui = prepareAssets(uiSpec(), { log: silentLogger });
+const built = await ui.settled;
+if (built.kind !== "ready") throw new Error(`the UI bundle: ${JSON.stringify(built)}`);
 
 async function serve(env: Record<string, string>, options: StartOptions = {}) {
   return await startServer(testConfig(env), {
     log: silentLogger,
-    web: assetRoutes(ui, UI_BUNDLE.urlPath),
+    web: [uiApp(ui)],
     ...options,
   });
 }
@@ -107,16 +121,7 @@ Deno.test({
         async () => {
           const dir = await Deno.makeTempDir({ prefix: "overlap-ui-e2e-" });
           const env = cacheEnv(dir);
-          await Deno.mkdir(`${dir}/logs/e2e/flow/log/job/1/prep/01`, { recursive: true });
-          await Deno.writeTextFile(
-            `${dir}/logs/e2e/flow/log/job/1/prep/01/job.out`,
-            Array.from({ length: 30 }, (_, i) => `step ${i + 1}: ok`).join("\n") + "\n",
-          );
-          await Deno.mkdir(`${dir}/artifacts/e2e/flow/1/prep/01`, { recursive: true });
-          await Deno.writeTextFile(
-            `${dir}/artifacts/e2e/flow/1/prep/01/metrics.json`,
-            '{"rmse":0.42}\n',
-          );
+          await writeJobFiles(dir);
           const config = testConfig(env);
           const server = await serve(env, {
             extend: async (
@@ -126,7 +131,7 @@ Deno.test({
           });
           try {
             assertEquals((await postJson(`${server.url}/api/deltas`, SEED)).status, 200);
-            const { page, context, problems, sent } = await open(
+            const { page, context, problems, sent, received } = await open(
               browser,
               `${server.url}/#/w/${encodeURIComponent(W)}?views=tree,graph&debug=1`,
             );
@@ -168,6 +173,52 @@ Deno.test({
             );
             assert(performance.now() - posted < 1000);
 
+            // The Tree by keyboard (WAI-ARIA tree pattern): one tab stop that
+            // arrows, Home and End move; Right/Left open, enter, close, leave.
+            const tree = page.locator('[data-view="tree"]');
+            const stops = tree.locator('[role="treeitem"][tabindex="0"]');
+            assertEquals(await stops.count(), 1, "the tree is one tab stop");
+            await stops.focus();
+            const focused = () =>
+              page.evaluate(() => document.activeElement?.getAttribute("data-id") ?? null);
+            const press = async (key: string, id: string) => {
+              await page.keyboard.press(key);
+              await waitFor(`${key} → ${id}`, async () => await focused() === id, 2000);
+              assertEquals(await stops.count(), 1, "still one tab stop");
+              assertEquals(await stops.getAttribute("data-id"), id, "the tab stop moved too");
+            };
+            assertEquals(await focused(), `${W}//1`);
+            await press("ArrowDown", T("prep"));
+            const prep = tree.locator(`[data-id="${T("prep")}"]`);
+            assertEquals(await prep.getAttribute("aria-expanded"), "false");
+            await press("ArrowRight", T("prep")); // opens: its job appears
+            assertEquals(await prep.getAttribute("aria-expanded"), "true");
+            await press("ArrowRight", `${T("prep")}/01`); // into its first child
+            await page.keyboard.press("Enter"); // a job opens its detail
+            await page.locator('[data-view="job"]').waitFor();
+            await tree.locator(`[data-id="${T("prep")}/01"]`).focus();
+            await press("ArrowLeft", T("prep")); // to the parent
+            await press("ArrowLeft", T("prep")); // closes it
+            assertEquals(await prep.getAttribute("aria-expanded"), "false");
+            await press("End", T("post"));
+            await press("ArrowUp", T("model"));
+            await press("ArrowLeft", T("PROC"));
+            await press("Home", `${W}//1`);
+            await page.keyboard.press("ArrowLeft"); // closes the cycle
+            await waitFor(
+              "cycle closed",
+              async () => await tree.locator('[role="treeitem"]').count() === 1,
+            );
+            await page.keyboard.press("ArrowRight");
+            await tree.locator(`[data-id="${T("post")}"]`).waitFor();
+            await page.getByRole("button", { name: "Close job detail" }).click();
+
+            // The header leads to GraphiQL.
+            assertEquals(
+              await page.getByRole("link", { name: "GraphiQL" }).getAttribute("href"),
+              "/graphiql",
+            );
+
             // The Table; hiding a column changes its subscription.
             await page.locator('[data-toggle="table"]').click();
             await page.locator(`[data-view="table"] [data-id="${T("post")}"]`).waitFor();
@@ -191,20 +242,42 @@ Deno.test({
                 encodeURIComponent(`${T("prep")}/01`)
               }`,
             );
-            await page.locator('[data-view="job"] pre.log', { hasText: "step 30: ok" }).waitFor();
+            await page.locator('[data-view="job"] pre.log', { hasText: "step 3000: ok" }).waitFor();
             await page.locator('[data-view="job"] .artifacts', { hasText: "rmse" }).waitFor();
             // The artifacts came through the cache pool's readArtifacts subscription (progress, then contents).
             assert(subscribes(sent).some((s) => s.payload.query.includes("readArtifacts")));
+            // The log came through readJobLog: the pool's progress in bytes, then the tail.
+            const logFrames = received.map((f) => JSON.parse(f)).filter((m) =>
+              m.type === "next" && m.payload?.data?.readJobLog
+            ).map((m) => m.payload.data.readJobLog);
+            assert(
+              logFrames.some((e) => !e.done && /^read \d+ of \d+ bytes$/.test(e.detail ?? "")),
+              JSON.stringify(logFrames.map((e) => e.detail)),
+            );
+            assertEquals(logFrames.at(-1).log.lines.length, 200);
             await shot(page, "job_detail_1280");
 
             // The list alone, and a narrow screen.
             await page.goto(`${server.url}/#/`);
             await page.locator(`[data-workflow="~e2e/other"]`).waitFor();
+            // A message that repeats the status is not shown under the badge;
+            // the glyphs are explained under the list.
+            assertEquals(await page.locator('[data-workflow="~e2e/other"] .status-msg').count(), 0);
+            const legend = await page.locator("[data-legend]").textContent();
+            assert(legend?.includes("held") && legend.includes("waiting"), legend ?? "");
             await shot(page, "workflows_1280");
             await page.setViewportSize({ width: 390, height: 844 });
             await page.goto(`${server.url}/#/w/${encodeURIComponent(W)}?views=tree`);
             await page.locator(`[data-view="tree"] [data-id="${T("post")}"]`).waitFor();
             await shot(page, "tree_narrow_390");
+            // The table keeps its columns readable and scrolls sideways.
+            await page.goto(`${server.url}/#/w/${encodeURIComponent(W)}?views=table`);
+            await page.locator(`[data-view="table"] [data-id="${T("post")}"]`).waitFor();
+            const scroll = await page.locator('[data-view="table"] .table-scroll').evaluate((
+              el,
+            ) => ({ client: el.clientWidth, scroll: el.scrollWidth }));
+            assert(scroll.scroll >= scroll.client, JSON.stringify(scroll));
+            await shot(page, "table_narrow_390");
             assertEquals(problems, []);
             await context.close();
           } finally {
@@ -278,8 +351,20 @@ Deno.test({
         "stop and restart the server: the page reconnects and catches up without a reload",
         async () => {
           const dir = await Deno.makeTempDir({ prefix: "overlap-ui-restart-" });
-          const env = { OVERLAP_DATA_DIR: dir };
-          let server: RunningServer = await serve(env);
+          const files = await Deno.makeTempDir({ prefix: "overlap-ui-restart-files-" });
+          await writeJobFiles(files);
+          const env = { OVERLAP_DATA_DIR: dir, ...cacheEnv(files) };
+          const withCache = (port?: number): StartOptions => ({
+            extend: async (db, log) => [
+              await cacheExtension(
+                testConfig({ ...env, ...(port ? { OVERLAP_PORT: String(port) } : {}) }),
+                db,
+                log,
+                { serverStderr: () => {} },
+              ),
+            ],
+          });
+          let server: RunningServer = await serve(env, withCache());
           const port = server.port;
           try {
             await postJson(`${server.url}/api/deltas`, SEED);
@@ -293,7 +378,7 @@ Deno.test({
             await page.locator('[data-connection="waiting"], [data-connection="connecting"]')
               .first()
               .waitFor();
-            server = await serve({ ...env, OVERLAP_PORT: String(port) });
+            server = await serve({ ...env, OVERLAP_PORT: String(port) }, withCache(port));
             await postJson(`${server.url}/api/deltas`, {
               workflows: [{ id: W, taskProxies: [{ id: T("post"), status: "succeeded" }] }],
             });
@@ -312,12 +397,41 @@ Deno.test({
               typeof resumed.payload.extensions?.lastSeq === "number",
               JSON.stringify(resumed),
             );
+
+            // A job opened while the server is down: its log and artifacts
+            // reads wait for the socket, and are sent once it is back.
+            await server.close();
+            await page.locator('[data-connection="waiting"], [data-connection="connecting"]')
+              .first()
+              .waitFor();
+            const job = `${T("prep")}/01`;
+            await page.evaluate(
+              (hash) => location.hash = hash,
+              `#/w/${encodeURIComponent(W)}?views=tree&job=${encodeURIComponent(job)}`,
+            );
+            await page.locator('[data-view="job"]').waitFor();
+            server = await serve({ ...env, OVERLAP_PORT: String(port) }, withCache(port));
+            await page.locator('[data-view="job"] pre.log', { hasText: "step 3000: ok" })
+              .waitFor({ timeout: 20_000 });
+            await page.locator('[data-view="job"] .artifacts', { hasText: "rmse" }).waitFor();
+            const reads = subscribes(sent).map((m) =>
+              m.payload.query.match(/readJobLog|readArtifacts/)?.[0]
+            )
+              .filter(Boolean);
+            assertEquals(reads.sort(), ["readArtifacts", "readJobLog"], "each read sent once");
             // Chromium logs the failed reconnect attempts while the server is down; nothing else.
-            assertEquals(problems.filter((p) => !p.includes("WebSocket connection to")), []);
+            assertEquals(
+              problems.filter((p) =>
+                !p.includes("WebSocket connection to") &&
+                !p.includes("Failed to load resource: net::ERR_CONNECTION_REFUSED")
+              ),
+              [],
+            );
             await context.close();
           } finally {
             await server.close();
             await Deno.remove(dir, { recursive: true });
+            await Deno.remove(files, { recursive: true });
           }
         },
       );
@@ -346,6 +460,9 @@ Deno.test({
               .waitFor({
                 timeout: 20_000,
               });
+            // The scheduler sent no totals: the list does not claim "no tasks".
+            await page.locator(`[data-workflow="${W}"]`, { hasText: "no totals reported" })
+              .waitFor();
             const rowsInDom = await page.locator('[data-view="table"] .table-row').count();
             assert(rowsInDom < 100, `virtualized: ${rowsInDom} rows in the DOM`);
             const first = tasks[0].id;
@@ -379,6 +496,127 @@ Deno.test({
             await context.close();
           } finally {
             await server.close();
+          }
+        },
+      );
+
+      await t.step(
+        "5,000-node graph: fits the panel, zooms and pans (keys, wheel, drag), draws only what is in view",
+        async () => {
+          const dir = await Deno.makeTempDir({ prefix: "overlap-ui-graph-" });
+          const env = cacheEnv(dir);
+          const config = testConfig(env);
+          const server = await serve(env, {
+            extend: async (db, log) => [
+              await cacheExtension(config, db, log, { serverStderr: () => {} }),
+            ],
+          });
+          try {
+            // 50 layers of 100 tasks; each task feeds the one below it.
+            const id = (i: number) => T(`g${String(i).padStart(4, "0")}`);
+            const tasks = Array.from({ length: 5000 }, (_, i) => ({
+              id: id(i),
+              status: i % 7 === 0 ? "succeeded" : i % 5 === 0 ? "running" : "waiting",
+            }));
+            const edges = Array.from({ length: 4900 }, (_, i) => ({
+              id: `${W}//$edge|${id(i)}|${id(i + 100)}`,
+              source: id(i),
+              target: id(i + 100),
+            }));
+            const posted = await postJson(`${server.url}/api/deltas`, {
+              workflows: [{ id: W, status: "running", taskProxies: tasks, edges }],
+            });
+            assertEquals(posted.status, 200);
+            const { page, context, problems } = await open(
+              browser,
+              `${server.url}/#/w/${encodeURIComponent(W)}?views=graph`,
+            );
+            const canvas = page.locator('[data-view="graph"] .graph-canvas');
+            await canvas.waitFor({ timeout: 30_000 });
+            assertEquals(await canvas.getAttribute("data-mode"), "overview");
+            // Fitted: the drawing lies inside its panel, nothing clipped on the right.
+            const fits = await page.evaluate(() => {
+              const panel = document.querySelector('[data-view="graph"]')!.getBoundingClientRect();
+              const svg = document.querySelector('[data-view="graph"] svg')!
+                .getBoundingClientRect();
+              return svg.left >= panel.left && svg.right <= panel.right && svg.width > 200;
+            });
+            assert(fits, "the SVG fits the panel");
+            const elements = await page.locator('[data-view="graph"] svg *').count();
+            assert(elements < 30, `5,000 nodes drawn as ${elements} elements`);
+            await page.locator('[data-view="graph"] .legend', { hasText: "running" }).waitFor();
+            await shot(page, "graph_5000_overview");
+
+            // Zoom in with the keyboard, timing each step from key to DOM.
+            await canvas.focus();
+            const timings: number[] = [];
+            for (let i = 0; i < 12; i++) {
+              timings.push(
+                await page.evaluate(async () => {
+                  const el = document.querySelector('[data-view="graph"] .graph-canvas')!;
+                  const t0 = performance.now();
+                  el.dispatchEvent(new KeyboardEvent("keydown", { key: "+", bubbles: true }));
+                  // Rendered, then laid out and painted (the timer after the frame).
+                  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+                  return performance.now() - t0;
+                }),
+              );
+              if (await canvas.getAttribute("data-mode") === "detail") break;
+            }
+            assertEquals(await canvas.getAttribute("data-mode"), "detail");
+            const nodes = page.locator('[data-view="graph"] g.node');
+            const drawn = await nodes.count();
+            assert(drawn > 0 && drawn <= 400, `culled: ${drawn} of 5,000 nodes drawn`);
+            timings.sort((a, b) => a - b);
+            console.log(
+              `5,000-node graph: zoom step key → painted ms ${
+                timings.map((m) => m.toFixed(1)).join(", ")
+              }`,
+            );
+            assert(timings[timings.length >> 1] < 100, `median zoom step ${timings} ms`);
+
+            // A visible node shows its status in words, and follows a delta.
+            const target = (await nodes.first().getAttribute("data-id"))!;
+            await postJson(`${server.url}/api/deltas`, {
+              workflows: [{ id: W, taskProxies: [{ id: target, status: "failed" }] }],
+            });
+            const node = page.locator(`[data-view="graph"] g.node[data-id="${target}"]`);
+            await node.locator(".node-status", { hasText: "failed" }).waitFor();
+            assert((await node.getAttribute("class"))!.includes("status-failed"));
+            await shot(page, "graph_5000_detail");
+
+            // Arrow keys and a drag move the view; the wheel zooms; 0 fits again.
+            const svg = page.locator('[data-view="graph"] svg');
+            const box0 = await svg.getAttribute("viewBox");
+            await page.keyboard.press("ArrowRight");
+            const box1 = await svg.getAttribute("viewBox");
+            assert(box1 !== box0, "the arrow key moved the view");
+            const area = (await canvas.boundingBox())!;
+            await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
+            await page.mouse.down();
+            await page.mouse.move(area.x + area.width / 2 - 80, area.y + area.height / 2 - 40, {
+              steps: 4,
+            });
+            await page.mouse.up();
+            assert(await svg.getAttribute("viewBox") !== box1, "the drag moved the view");
+            const zoomBefore = await canvas.locator("[data-zoom]").count() > 0
+              ? await page.locator('[data-view="graph"] [data-zoom]').getAttribute("data-zoom")
+              : null;
+            await page.mouse.wheel(0, 400);
+            await page.waitForFunction(
+              (z) =>
+                document.querySelector('[data-view="graph"] [data-zoom]')?.getAttribute(
+                  "data-zoom",
+                ) !== z,
+              zoomBefore,
+            );
+            await page.keyboard.press("0");
+            await page.locator('[data-view="graph"] .graph-canvas[data-mode="overview"]').waitFor();
+            assertEquals(problems, []);
+            await context.close();
+          } finally {
+            await server.close();
+            await Deno.remove(dir, { recursive: true });
           }
         },
       );

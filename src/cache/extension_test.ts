@@ -18,7 +18,11 @@ Deno.test("cacheExtension: the pools' GraphQL fields and status, stopped by clos
       "jobArtifacts",
       "jobLog",
     ]);
-    assertEquals(Object.keys(cache.subscription ?? {}), ["readArtifacts", "searchArtifacts"]);
+    assertEquals(Object.keys(cache.subscription ?? {}), [
+      "readArtifacts",
+      "readJobLog",
+      "searchArtifacts",
+    ]);
     const status = cache.status?.() as { cache: Record<string, { up: boolean; workers: number }> };
     assertEquals(
       Object.entries(status.cache).map(([pool, stats]) => [pool, stats.up, stats.workers]),

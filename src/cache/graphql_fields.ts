@@ -10,12 +10,15 @@
  * - `Subscription.searchArtifacts(workflowId: ID!, name: String!, value: String!): SearchArtifactsEvent!`
  * - `Subscription.readArtifacts(locations: [String!]!): ReadArtifactsEvent!`: the pool's progress
  *   while it reads (`fraction`), then one event with the artifacts (`done`), for a progress bar
+ * - `Subscription.readJobLog(jobId: ID!, stream: String = "stdout", tail: Int, page: Int, pageSize: Int): ReadJobLogEvent!`:
+ *   `jobLog` with the logs pool's progress (bytes read of the bytes the read may take), then one
+ *   event with the log (`done`); at most {@linkcode MAX_LOG_READ_LINES} lines
  *
  * Cache errors surface as GraphQL field errors with the cache's message.
  *
  * Read scopes apply as to the rest of the schema: `dag` and `jobLog` answer
- * `null`, and `searchArtifacts` finds nothing, for a workflow the caller may
- * not read (`context.canRead`, which the server passes; without it nothing is
+ * `null`, `readJobLog` ends with a `null` log, and `searchArtifacts` finds
+ * nothing, for a workflow the caller may not read (`context.canRead`, which the server passes; without it nothing is
  * readable). `artifact` serves a `file://` artifact of a readable workflow
  * (by the layout of job_paths.ts); any other location (`http(s)://`,
  * `s3://`, files of no workflow) only to a caller who may read every
@@ -43,6 +46,7 @@ import {
   jobArtifactDir,
   parseJobId,
 } from "./job_paths.ts";
+import type { LogPage } from "./log_cache.ts";
 import type { CachePools } from "./pools.ts";
 import type { Artifact } from "./artifact_cache.ts";
 import type { CacheFuture } from "./future.ts";
@@ -223,18 +227,99 @@ export interface ReadArtifactsEvent {
   readonly artifacts: Artifact[] | null;
 }
 
-async function* readArtifactsEvents(
-  read: CacheFuture<Artifact[]>,
-): AsyncGenerator<ReadArtifactsEvent> {
+/**
+ * A cache read as a subscription's events: one per progress event, then
+ * one with the result. Ending the subscription cancels the read.
+ */
+async function* readEvents<T, E>(
+  read: CacheFuture<T>,
+  progress: (fraction: number, detail: string | null) => E,
+  result: (value: T) => E,
+): AsyncGenerator<E> {
   try {
     for await (const event of read.events()) {
       yield event.type === "progress"
-        ? { fraction: event.fraction, done: false, artifacts: null }
-        : { fraction: 1, done: true, artifacts: event.value };
+        ? progress(event.fraction, event.detail ?? null)
+        : result(event.value);
     }
   } finally {
     // The client unsubscribed (or the read ended): stop waiting for it.
     read.cancel("the subscription ended");
+  }
+}
+
+const ReadJobLogEventType = new GraphQLObjectType({
+  name: "ReadJobLogEvent",
+  fields: {
+    fraction: {
+      type: nonNull(GraphQLFloat),
+      description: "Share of the bytes the read may take that were read (1 when done).",
+    },
+    detail: { type: GraphQLString, description: "Bytes read, in words (`read N of M bytes`)." },
+    done: { type: nonNull(GraphQLBoolean) },
+    log: {
+      type: JobLogType,
+      description: "Set on the last event; null when the job has no log yet, or the caller may " +
+        "not read its workflow.",
+    },
+  },
+});
+
+/** One event of a `readJobLog` subscription. */
+export interface ReadJobLogEvent {
+  readonly fraction: number;
+  readonly detail: string | null;
+  readonly done: boolean;
+  readonly log: LogPage | null;
+}
+
+/** The most lines one `readJobLog` returns (`tail` or `pageSize`). */
+export const MAX_LOG_READ_LINES = 10_000;
+
+/** The arguments of `jobLog` and `readJobLog`. */
+const LOG_ARGS = {
+  jobId: { type: nonNull(GraphQLID) },
+  stream: { type: GraphQLString, defaultValue: "stdout" },
+  tail: { type: GraphQLInt },
+  page: { type: GraphQLInt },
+  pageSize: { type: GraphQLInt },
+};
+
+/** `readJobLog`'s arguments. */
+interface LogArgs {
+  readonly jobId: string;
+  readonly stream: string;
+  readonly tail?: number | null;
+  readonly page?: number | null;
+  readonly pageSize?: number | null;
+}
+
+/**
+ * Checks `readJobLog`'s arguments at the edge, with what was wrong and what
+ * is expected.
+ *
+ * @throws {TypeError} for a stream or job id that is not one.
+ * @throws {RangeError} for a window out of bounds, or both `tail` and `page`.
+ */
+function checkLogArgs(args: LogArgs): void {
+  if (args.stream !== "stdout" && args.stream !== "stderr") {
+    throw new TypeError(`stream must be "stdout" or "stderr", got ${JSON.stringify(args.stream)}`);
+  }
+  if (parseJobId(args.jobId) === null) {
+    throw new TypeError(
+      `not a job id: ${JSON.stringify(args.jobId)} (expected ~owner/flow//cycle/task/NN)`,
+    );
+  }
+  const within = (name: string, value: number | null | undefined, max: number) => {
+    if (value !== null && value !== undefined && (value < 1 || value > max)) {
+      throw new RangeError(`${name} must be from 1 to ${max}, got ${value}`);
+    }
+  };
+  within("tail", args.tail, MAX_LOG_READ_LINES);
+  within("pageSize", args.pageSize, MAX_LOG_READ_LINES);
+  within("page", args.page, 1_000_000_000);
+  if (args.tail != null && args.page != null) {
+    throw new RangeError("give tail or page, not both");
   }
 }
 
@@ -362,13 +447,7 @@ export function cacheFields(
       jobLog: {
         type: JobLogType,
         description: "A page or the tail of a job's log; null when the job has no log yet.",
-        args: {
-          jobId: { type: nonNull(GraphQLID) },
-          stream: { type: GraphQLString, defaultValue: "stdout" },
-          tail: { type: GraphQLInt },
-          page: { type: GraphQLInt },
-          pageSize: { type: GraphQLInt },
-        },
+        args: LOG_ARGS,
         resolve: (
           _root,
           args: { jobId: string; stream: string; tail?: number; page?: number; pageSize?: number },
@@ -414,7 +493,37 @@ export function cacheFields(
               }
             }
           }
-          return readArtifactsEvents(pools.artifacts.getArtifacts(args.locations));
+          return readEvents<Artifact[], ReadArtifactsEvent>(
+            pools.artifacts.getArtifacts(args.locations),
+            (fraction) => ({ fraction, done: false, artifacts: null }),
+            (artifacts) => ({ fraction: 1, done: true, artifacts }),
+          );
+        },
+        resolve: (event: unknown) => event,
+      },
+      readJobLog: {
+        type: nonNull(ReadJobLogEventType),
+        description: "jobLog with the read's progress: progress events, then the log (done).",
+        args: LOG_ARGS,
+        // Checked before the stream starts: a refusal is this subscription's error result.
+        subscribe: (_root: unknown, args: LogArgs, context: unknown) => {
+          checkLogArgs(args);
+          const workflowId = args.jobId.slice(0, args.jobId.indexOf("//"));
+          if (!mayRead(context, workflowId)) {
+            // Like a job without a log: whether it exists is not told.
+            return (async function* (): AsyncGenerator<ReadJobLogEvent> {
+              yield { fraction: 1, detail: null, done: true, log: null };
+            })();
+          }
+          return readEvents<LogPage | null, ReadJobLogEvent>(
+            pools.logs.getLogFile(args.jobId, args.stream as "stdout" | "stderr", {
+              tail: args.tail ?? undefined,
+              page: args.page ?? undefined,
+              pageSize: args.pageSize ?? undefined,
+            }),
+            (fraction, detail) => ({ fraction, detail, done: false, log: null }),
+            (log) => ({ fraction: 1, detail: null, done: true, log }),
+          );
         },
         resolve: (event: unknown) => event,
       },

@@ -13,11 +13,9 @@
  *
  * @module
  */
-import type { StaticAsset } from "../web/assets.ts";
+import type { AssetSet } from "../web/assets.ts";
 import { contentSecurityPolicy, webSocketOrigins } from "../web/headers.ts";
-
-/** Where the page's assets are served from. */
-export const ASSETS_PATH = "/graphiql/assets/";
+import { htmlPage } from "../web/page.ts";
 
 /**
  * A fresh CSP nonce: 16 random bytes, base64.
@@ -36,62 +34,42 @@ export function createNonce(): string {
   return btoa(binary);
 }
 
-/** The built files the page needs. */
-export interface PageAssets {
-  /** The bundle (`main.js`). */
-  readonly script: StaticAsset;
-  /** The stylesheet (`main.css`: GraphiQL's CSS and the page's). */
-  readonly style: StaticAsset;
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-}
-
 /**
- * The page's HTML.
+ * The page's HTML over a build (`main.js`, `main.css`), served from `assetsUrl`.
+ *
+ * @throws {TypeError} when the build lacks `main.js` or `main.css`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { graphiqlPage } from "./page.ts";
- * const asset = (file: string) => ({
- *   file, contentType: "", body: new Uint8Array(), gzip: undefined, etag: "", integrity: "sha384-x",
+ * const asset = (name: string) => ({
+ *   name, contentType: "", body: new Uint8Array(), gzip: undefined, etag: "", integrity: "sha384-x",
  * });
- * const html = graphiqlPage(
- *   { script: asset("main.1.js"), style: asset("main.1.css") },
- *   { tokens: true, nonce: "bm9uY2U=" },
- * );
- * assert(html.includes('<script type="module" src="/graphiql/assets/main.1.js"'));
+ * const assets = { id: "0123456789abcdef", files: new Map([["main.js", asset("main.js")], ["main.css", asset("main.css")]]) };
+ * const html = graphiqlPage(assets, "/graphiql/assets/0123456789abcdef/", { tokens: true, nonce: "bm9uY2U=" });
+ * assert(html.includes('<script type="module" src="/graphiql/assets/0123456789abcdef/main.js"'));
  * assert(html.includes('<meta name="overlap-auth" content="tokens">'));
  * assert(!/<script>|<style>/.test(html));
  * ```
  */
 export function graphiqlPage(
-  assets: PageAssets,
+  assets: AssetSet,
+  assetsUrl: string,
   options: { readonly tokens: boolean; readonly nonce: string },
 ): string {
-  const script = escapeAttribute(ASSETS_PATH + assets.script.file);
-  const style = escapeAttribute(ASSETS_PATH + assets.style.file);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="overlap-auth" content="${options.tokens ? "tokens" : "open"}">
-<meta name="overlap-style-nonce" content="${escapeAttribute(options.nonce)}">
-<title>Overlap · GraphiQL</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${style}" integrity="${escapeAttribute(assets.style.integrity)}">
-<script type="module" src="${script}" integrity="${
-    escapeAttribute(assets.script.integrity)
-  }"></script>
-</head>
-<body>
-<div id="overlap-graphiql"><noscript>GraphiQL needs JavaScript.</noscript></div>
-</body>
-</html>
-`;
+  return htmlPage({
+    title: "Overlap · GraphiQL",
+    assets,
+    assetsUrl,
+    script: "main.js",
+    styles: ["main.css"],
+    meta: {
+      "overlap-auth": options.tokens ? "tokens" : "open",
+      "overlap-style-nonce": options.nonce,
+    },
+    body: '<div id="overlap-graphiql"><noscript>GraphiQL needs JavaScript.</noscript></div>',
+  });
 }
 
 /**

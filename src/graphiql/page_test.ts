@@ -1,16 +1,26 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
+import { fakeAsset, fakeAssets } from "../web/testing.ts";
 import { createNonce, graphiqlCsp, graphiqlPage } from "./page.ts";
-import { fakeAsset } from "./test_bundle.ts";
 
-Deno.test("the page escapes what it puts in attributes and uses SRI on both files", () => {
-  const script = { ...fakeAsset("main.1.js", "", ""), integrity: 'sha384-"><script>' };
-  const style = fakeAsset("main.1.css", "", "");
-  const html = graphiqlPage({ script, style }, { tokens: false, nonce: 'n"<' });
-  assert(html.includes('integrity="sha384-&quot;>&lt;script>"'), html);
+Deno.test("the page loads the build's script and stylesheet with SRI, and says tokens and nonce in meta", () => {
+  const assets = fakeAssets(fakeAsset("main.js", ""), fakeAsset("main.css", ""));
+  const html = graphiqlPage(assets, "/graphiql/assets/0123456789abcdef/", {
+    tokens: false,
+    nonce: 'n"<',
+  });
   assert(html.includes('<meta name="overlap-style-nonce" content="n&quot;&lt;">'), html);
-  assert(html.includes(`integrity="${style.integrity}"`));
+  assert(html.includes('<meta name="overlap-auth" content="open">'), html);
+  assert(
+    html.includes(
+      `<script type="module" src="/graphiql/assets/0123456789abcdef/main.js" integrity="${
+        assets.files.get("main.js")!.integrity
+      }">`,
+    ),
+    html,
+  );
+  assert(html.includes('href="/graphiql/assets/0123456789abcdef/main.css"'), html);
   assertEquals(html.match(/<script/g)?.length, 1, "one script element: the bundle");
-  assert(html.includes('<link rel="icon" href="data:,">'), "no favicon request");
+  assert(html.includes('<div id="overlap-graphiql">'), html);
 });
 
 Deno.test("the CSP allows scripts only from the server and styles by nonce", () => {

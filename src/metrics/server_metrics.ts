@@ -79,7 +79,12 @@ export function pipelineSources(parts: PipelineParts): PipelineSources {
   };
 }
 
-/** Routes counted by name; every other path counts as `other`, so labels stay bounded. */
+/**
+ * Routes counted by name; every other path counts as `other`, so labels stay
+ * bounded. An entry ending in `/*` counts every path under it as itself (the
+ * pages' static assets: `/assets/<build id>/<file>` is `/assets/*`), never
+ * the raw path.
+ */
 export const COUNTED_ROUTES: readonly string[] = [
   "/healthz",
   "/status",
@@ -87,7 +92,15 @@ export const COUNTED_ROUTES: readonly string[] = [
   "/api/deltas",
   "/api/heartbeats",
   "/graphql",
+  "/",
+  "/assets/*",
+  "/graphiql",
+  "/graphiql/assets/*",
 ];
+
+const PREFIXES = COUNTED_ROUTES.filter((route) => route.endsWith("/*")).map((route) =>
+  [route.slice(0, -1), route] as const
+);
 
 /**
  * The `route` label for a request path.
@@ -98,10 +111,13 @@ export const COUNTED_ROUTES: readonly string[] = [
  * import { routeLabel } from "./server_metrics.ts";
  * assert.equal(routeLabel("/api/deltas"), "/api/deltas");
  * assert.equal(routeLabel("/api/deltas/x"), "other");
+ * assert.equal(routeLabel("/assets/0123456789abcdef/main.js"), "/assets/*");
  * ```
  */
 export function routeLabel(path: string): string {
-  return COUNTED_ROUTES.includes(path) ? path : "other";
+  if (COUNTED_ROUTES.includes(path) && !path.endsWith("/*")) return path;
+  for (const [prefix, route] of PREFIXES) if (path.startsWith(prefix)) return route;
+  return "other";
 }
 
 /**

@@ -51,3 +51,22 @@ Deno.test("ServerMetrics: requests by bounded route, ingest and published events
   assert(!lines.some((line) => line.includes("alice")));
   assertEquals(routeLabel("/metrics"), "/metrics");
 });
+
+Deno.test("the pages and their assets are counted under bounded labels, never raw paths", () => {
+  for (
+    const [path, label] of [
+      ["/", "/"],
+      ["/graphiql", "/graphiql"],
+      ["/assets/0123456789abcdef/main.js", "/assets/*"],
+      ["/assets/ffffffffffffffff/overlap.wasm", "/assets/*"],
+      ["/assets/anything/at/all", "/assets/*"],
+      ["/graphiql/assets/0123456789abcdef/main.css", "/graphiql/assets/*"],
+      ["/graphiql/", "other"],
+      ["/assets", "other"],
+      ["/assetsx/main.js", "other"],
+      ["/assets/*", "/assets/*"],
+      ["//", "other"],
+      ["/~alice/flow", "other"],
+    ]
+  ) assertEquals(routeLabel(path), label, path);
+});

@@ -157,6 +157,9 @@ export function App(props: AppProps) {
         <h1>Overlap</h1>
         <ConnectionBadge state={state} now={now} />
         <span class="spacer" />
+        <a class="top-link" href="/graphiql" title="Run GraphQL queries and subscriptions by hand">
+          GraphiQL
+        </a>
         <button
           type="button"
           aria-pressed={route.debug}

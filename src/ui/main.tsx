@@ -4,11 +4,12 @@
 /**
  * The browser UI's entry: loads the engine (the same wasm as the server's),
  * makes the store, the socket and the subscription service, and renders the
- * app. Bundled by `deno task build:ui`.
+ * app. Bundled by `deno task build` (with `style.css`, into `main.css`).
  *
  * @module
  */
 import { render } from "preact";
+import "./style.css";
 import { merge, parseSubscription, printSubscription } from "../../wasm/mod.ts";
 import { App, publishClientState } from "./app.tsx";
 import { type AppServices, Services } from "./context.tsx";

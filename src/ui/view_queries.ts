@@ -62,7 +62,7 @@ export const TABLE_COLUMNS = [
   { key: "status", label: "Status", fields: "status" },
   { key: "isHeld", label: "Held", fields: "isHeld" },
   { key: "firstParent", label: "Family", fields: "firstParent { id }" },
-  { key: "job", label: "Latest job", fields: "jobs { id submitNum status }" },
+  { key: "job", label: "Last job", fields: "jobs { id submitNum status }" },
 ] as const;
 
 /** A Table column key. */

@@ -56,6 +56,11 @@ export interface FrameSink {
   error(errors: readonly unknown[]): void;
   /** The server completed it. */
   complete(): void;
+  /**
+   * The socket closed before the subscription ended (it is forgotten: a
+   * one-shot read re-sends itself after the next acknowledgement).
+   */
+  lost?(): void;
 }
 
 /** A WebSocket as far as the client uses it (the browser's and Deno's both fit). */
@@ -150,6 +155,7 @@ export function backoffDelay(
 export class WsClient {
   readonly #options: WsClientOptions;
   readonly #sinks = new Map<string, FrameSink>();
+  readonly #readyListeners = new Set<() => void>();
   #socket: SocketLike | undefined;
   #state: ConnectionState = { kind: "stopped" };
   #attempt = 0;
@@ -175,6 +181,20 @@ export class WsClient {
   /** Whether subscribe frames can be sent now. */
   get ready(): boolean {
     return this.#acked;
+  }
+
+  /**
+   * Calls `listener` after every acknowledgement from now on (after
+   * `onAck`); returns a function that stops it.
+   *
+   * @example
+   * ```ts ignore
+   * const stop = client.onReady(() => { stop(); send(); }); // once, at the next ack
+   * ```
+   */
+  onReady(listener: () => void): () => void {
+    this.#readyListeners.add(listener);
+    return () => this.#readyListeners.delete(listener);
   }
 
   /** Counters of what arrived. */
@@ -215,7 +235,15 @@ export class WsClient {
       socket.onclose = null;
       socket.close(1000, "client stopped");
     }
+    this.#loseSinks();
     this.#setState({ kind: "stopped" });
+  }
+
+  /** Forgets every subscription (its socket is gone) and tells each sink. */
+  #loseSinks(): void {
+    const lost = [...this.#sinks.values()];
+    this.#sinks.clear();
+    for (const sink of lost) sink.lost?.();
   }
 
   /** Sends a `subscribe`; `sink` gets its frames. Only while {@linkcode ready}. */
@@ -326,6 +354,7 @@ export class WsClient {
           expires: typeof expires === "string" ? expires : undefined,
         });
         this.#options.onAck();
+        for (const listener of [...this.#readyListeners]) listener();
         return;
       }
       case "ping":
@@ -351,8 +380,9 @@ export class WsClient {
 
   #closed(code: number, reason: string): void {
     this.#acked = false;
-    // Subscriptions die with the socket; the service re-subscribes on the next ack.
-    this.#sinks.clear();
+    // Subscriptions die with the socket; the service re-subscribes on the
+    // next ack, one-shot reads when told they were lost.
+    this.#loseSinks();
     if (FATAL_CLOSE_CODES.has(code)) {
       this.#setState({ kind: "fatal", ...describeFatal(code, reason, this.#options.token()) });
       return;

@@ -1,28 +1,6 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { type ConnectionState, type SocketLike, WsClient } from "./ws_client.ts";
-
-/** A socket the test drives: it records frames and is opened/closed by hand. */
-class ScriptedSocket implements SocketLike {
-  readyState = 0;
-  sent: string[] = [];
-  onopen: ((event: Event) => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  onerror: ((event: Event) => void) | null = null;
-  send(data: string) {
-    this.sent.push(data);
-  }
-  close() {}
-  open() {
-    this.onopen?.(new Event("open"));
-  }
-  receive(message: unknown) {
-    this.onmessage?.(new MessageEvent("message", { data: JSON.stringify(message) }));
-  }
-  drop(code: number, reason = "") {
-    this.onclose?.({ code, reason } as CloseEvent);
-  }
-}
+import { ScriptedSocket } from "./scripted_socket.ts";
+import { type ConnectionState, WsClient } from "./ws_client.ts";
 
 function setup(token?: string) {
   const sockets: ScriptedSocket[] = [];

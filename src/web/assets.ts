@@ -1,20 +1,20 @@
 /**
  * Serving a built bundle's files from memory: each file is read once,
  * checked against the manifest's hash, gzipped once, and answered with its
- * content type, an ETag, `immutable` caching (names are content-hashed) and
- * `nosniff`. Requests are answered by exact file name only: a URL never
- * becomes a file system path, so there is nothing to traverse.
+ * content type, an ETag, `immutable` caching (the build id in its URL
+ * changes with its bytes) and `nosniff`. Requests are answered by exact
+ * build id and file name only: a URL never becomes a file system path, so
+ * there is nothing to traverse.
  *
  * @module
  */
-import type { BundleManifest } from "./bundle.ts";
-import { sha256Hex } from "./bundle.ts";
+import { buildDir, type BundleManifest, sha256Hex } from "./bundle.ts";
 import { SECURITY_HEADERS } from "./headers.ts";
 
 /** One file ready to serve. */
 export interface StaticAsset {
-  /** Its content-hashed name (the last segment of its URL). */
-  readonly file: string;
+  /** Its name in the build (the last segment of its URL). */
+  readonly name: string;
   /** `Content-Type`. */
   readonly contentType: string;
   /** The bytes. */
@@ -27,12 +27,12 @@ export interface StaticAsset {
   readonly integrity: string;
 }
 
-/** The assets of one build: by content-hashed file name, and by the name `deno bundle` gave them. */
+/** The files of one build, in memory. */
 export interface AssetSet {
-  /** Content-hashed name → asset. */
-  readonly byFile: ReadonlyMap<string, StaticAsset>;
-  /** `deno bundle`'s name (`main.js`) → asset. */
-  readonly byName: ReadonlyMap<string, StaticAsset>;
+  /** The build id (the URL segment before the file name). */
+  readonly id: string;
+  /** Name (`main.js`) → asset. */
+  readonly files: ReadonlyMap<string, StaticAsset>;
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -85,37 +85,35 @@ async function sriOf(bytes: Uint8Array): Promise<string> {
  * @example
  * ```ts ignore
  * const assets = await loadAssets(spec.outDir, manifest);
- * assets.byName.get("main.js")?.file; // "main.1a2b3c4d5e6f7a8b.js"
+ * assets.files.get("main.js")?.integrity; // "sha384-…"
  * ```
  */
 export async function loadAssets(outDir: URL, manifest: BundleManifest): Promise<AssetSet> {
-  const byFile = new Map<string, StaticAsset>();
-  const byName = new Map<string, StaticAsset>();
+  const files = new Map<string, StaticAsset>();
+  const dir = buildDir(outDir, manifest);
   for (const [name, entry] of Object.entries(manifest.files)) {
-    const contentType = contentTypeOf(entry.file);
+    const contentType = contentTypeOf(name);
     if (contentType === undefined) {
-      throw new TypeError(`bundle ${manifest.name}: ${entry.file} has a type that is not served`);
+      throw new TypeError(`bundle ${manifest.name}: ${name} has a type that is not served`);
     }
-    const body = await Deno.readFile(new URL(entry.file, outDir));
+    const body = await Deno.readFile(new URL(name, dir));
     const sha256 = await sha256Hex(body);
     if (sha256 !== entry.sha256) {
       throw new TypeError(
-        `bundle ${manifest.name}: ${entry.file} does not match its manifest (sha256 ${sha256}, expected ${entry.sha256}); rebuild it`,
+        `bundle ${manifest.name}: ${manifest.id}/${name} does not match its manifest (sha256 ${sha256}, expected ${entry.sha256}); rebuild it`,
       );
     }
     const zipped = await gzip(body);
-    const asset: StaticAsset = {
-      file: entry.file,
+    files.set(name, {
+      name,
       contentType,
       body,
       gzip: zipped.length < body.length ? zipped : undefined,
       etag: `"${sha256}"`,
       integrity: await sriOf(body),
-    };
-    byFile.set(entry.file, asset);
-    byName.set(name, asset);
+    });
   }
-  return { byFile, byName };
+  return { id: manifest.id, files };
 }
 
 /**
@@ -150,10 +148,10 @@ export function acceptsGzip(header: string | null | undefined): boolean {
  * import assert from "node:assert/strict";
  * import { assetResponse } from "./assets.ts";
  * const asset = {
- *   file: "a.1.js", contentType: "text/javascript; charset=utf-8", body: new Uint8Array([59]),
+ *   name: "a.js", contentType: "text/javascript; charset=utf-8", body: new Uint8Array([59]),
  *   gzip: undefined, etag: '"x"', integrity: "sha384-…",
  * };
- * const res = assetResponse(asset, new Request("http://h/a.1.js"));
+ * const res = assetResponse(asset, new Request("http://h/assets/0123456789abcdef/a.js"));
  * assert.equal(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
  * assert.equal(assetResponse(asset, new Request("http://h/", { headers: { "if-none-match": '"x"' } })).status, 304);
  * ```

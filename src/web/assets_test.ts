@@ -1,40 +1,44 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { acceptsGzip, assetResponse, contentTypeOf, loadAssets } from "./assets.ts";
-import { type BundleManifest, sha256Hex } from "./bundle.ts";
+import { buildDir, buildId, type BundleManifest, sha256Hex } from "./bundle.ts";
 
 /** An output directory written by hand, with a manifest describing it. */
 async function output(
   files: Record<string, string>,
 ): Promise<{ dir: URL; manifest: BundleManifest }> {
   const dir = new URL(`file://${await Deno.makeTempDir({ prefix: "overlap-assets-" })}/`);
-  const entries: Record<string, { file: string; bytes: number; sha256: string }> = {};
+  const entries: Record<string, { bytes: number; sha256: string }> = {};
+  const contents = new Map<string, Uint8Array>();
   for (const [name, text] of Object.entries(files)) {
     const bytes = new TextEncoder().encode(text);
-    const sha256 = await sha256Hex(bytes);
-    const dot = name.lastIndexOf(".");
-    const file = `${name.slice(0, dot)}.${sha256.slice(0, 16)}${name.slice(dot)}`;
-    await Deno.writeFile(new URL(file, dir), bytes);
-    entries[name] = { file, bytes: bytes.length, sha256 };
+    contents.set(name, bytes);
+    entries[name] = { bytes: bytes.length, sha256: await sha256Hex(bytes) };
   }
   const manifest: BundleManifest = {
-    format: 1,
+    format: 2,
     name: "test",
     stamp: "s",
+    id: await buildId(entries),
     deno: Deno.version.deno,
     builtAt: new Date(0).toISOString(),
     files: entries,
   };
+  await Deno.mkdir(buildDir(dir, manifest));
+  for (const [name, bytes] of contents) {
+    await Deno.writeFile(new URL(name, buildDir(dir, manifest)), bytes);
+  }
   return { dir, manifest };
 }
 
 const SCRIPT = `console.log(${JSON.stringify("overlap ".repeat(500))});\n`;
 
-Deno.test("loadAssets reads each file once, by hashed and by bundler name, with SRI and a smaller gzip", async () => {
+Deno.test("loadAssets reads each file once, under its build id, with SRI and a smaller gzip", async () => {
   const { dir, manifest } = await output({ "main.js": SCRIPT, "main.css": "a{}" });
   try {
     const assets = await loadAssets(dir, manifest);
-    const js = assets.byName.get("main.js")!;
-    assertEquals(assets.byFile.get(js.file), js);
+    assertEquals(assets.id, manifest.id);
+    const js = assets.files.get("main.js")!;
+    assertEquals(js.name, "main.js");
     assertEquals(js.contentType, "text/javascript; charset=utf-8");
     assertEquals(new TextDecoder().decode(js.body), SCRIPT);
     assertEquals(js.etag, `"${manifest.files["main.js"].sha256}"`);
@@ -43,7 +47,7 @@ Deno.test("loadAssets reads each file once, by hashed and by bundler name, with 
     );
     assertEquals(js.integrity, `sha384-${btoa(String.fromCharCode(...sri))}`);
     assert(js.gzip !== undefined && js.gzip.length < js.body.length / 10);
-    const css = assets.byName.get("main.css")!;
+    const css = assets.files.get("main.css")!;
     assertEquals(css.contentType, "text/css; charset=utf-8");
     assertEquals(css.gzip, undefined, "a 3-byte file does not shrink: served plain");
   } finally {
@@ -54,7 +58,7 @@ Deno.test("loadAssets reads each file once, by hashed and by bundler name, with 
 Deno.test("loadAssets refuses a file that does not match its manifest, and a type that is not served", async () => {
   const { dir, manifest } = await output({ "main.js": SCRIPT });
   try {
-    await Deno.writeTextFile(new URL(manifest.files["main.js"].file, dir), "tampered");
+    await Deno.writeTextFile(new URL("main.js", buildDir(dir, manifest)), "tampered");
     await assertRejects(() => loadAssets(dir, manifest), TypeError, "does not match its manifest");
     const other = await output({ "notes.txt": "x" });
     await assertRejects(
@@ -71,8 +75,8 @@ Deno.test("loadAssets refuses a file that does not match its manifest, and a typ
 Deno.test("assetResponse: headers, gzip when accepted, 304 on a matching ETag, no body for HEAD", async () => {
   const { dir, manifest } = await output({ "main.js": SCRIPT });
   try {
-    const js = (await loadAssets(dir, manifest)).byName.get("main.js")!;
-    const url = `http://127.0.0.1/graphiql/assets/${js.file}`;
+    const js = (await loadAssets(dir, manifest)).files.get("main.js")!;
+    const url = `http://127.0.0.1/graphiql/assets/${manifest.id}/main.js`;
 
     const plain = assetResponse(js, new Request(url));
     assertEquals(plain.status, 200);

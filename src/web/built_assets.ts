@@ -1,18 +1,20 @@
 /**
- * A bundle a running server serves, built in the background when missing or
- * stale: the server starts at once, and the page answers 503 while the
- * build runs or when it failed (with the reason), instead of the whole
- * server waiting for, or dying with, a browser tool's build.
+ * A bundle a server serves, checked and (when missing or stale) built in the
+ * background, then loaded into memory. {@linkcode BuiltAssets.settled} says
+ * when it is ready or failed: `deno task start` waits for it before it
+ * listens (see `extension.ts`), so a person who opens the page right away
+ * gets the page, not a 503. A failure is one log line and a kept reason: the
+ * page answers 503 with it, and the rest of the server runs.
  *
  * @module
  */
 import type { Logger } from "../log.ts";
 import { type AssetSet, loadAssets } from "./assets.ts";
 import {
-  type BuildOptions,
   type BundleManifest,
   type BundleSpec,
   ensureBundle,
+  type EnsureOptions,
   type EnsureResult,
 } from "./bundle.ts";
 
@@ -43,14 +45,20 @@ export interface BuiltAssets {
 }
 
 /** Options of {@linkcode prepareAssets}. */
-export interface PrepareOptions extends Pick<BuildOptions, "timeoutMs"> {
+export interface PrepareOptions extends Pick<EnsureOptions, "timeoutMs"> {
   /** Where building, built and failed are logged. */
   readonly log: Logger;
   /** Builds when needed (default {@linkcode ensureBundle}; tests inject failures). */
-  readonly ensure?: (spec: BundleSpec, options: BuildOptions) => Promise<EnsureResult>;
+  readonly ensure?: (spec: BundleSpec, options: EnsureOptions) => Promise<EnsureResult>;
   /** The clock for `since` (default `new Date()`). */
   readonly now?: () => Date;
 }
+
+const BUILD_REASONS = {
+  missing: "none is built yet",
+  stale: "its inputs changed",
+  forced: "asked to",
+} as const;
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " | ");
@@ -75,12 +83,20 @@ export function prepareAssets(spec: BundleSpec, options: PrepareOptions): BuiltA
   const settled = (async (): Promise<BuiltAssetsState> => {
     const started = performance.now();
     try {
-      const result = await ensure(spec, { signal: abort.signal, timeoutMs: options.timeoutMs });
+      const result = await ensure(spec, {
+        signal: abort.signal,
+        timeoutMs: options.timeoutMs,
+        // Said before the wait, so a person watching the start knows why.
+        onBuild: (why) => log.info(`building the ${spec.name} bundle: ${BUILD_REASONS[why]}`),
+      });
       const assets = await loadAssets(spec.outDir, result.manifest);
-      const files = Object.values(result.manifest.files).map((f) => `${f.file} (${f.bytes} B)`);
+      const files = Object.entries(result.manifest.files).map(([name, f]) =>
+        `${name} (${f.bytes} B)`
+      );
       log.info(result.built ? `${spec.name} bundle built` : `${spec.name} bundle up to date`, {
         // Checking (and building) plus loading into memory.
         ms: Math.round(performance.now() - started),
+        id: result.manifest.id,
         files: files.join(", "),
       });
       state = { kind: "ready", manifest: result.manifest, assets, built: result.built };
@@ -90,7 +106,10 @@ export function prepareAssets(spec: BundleSpec, options: PrepareOptions): BuiltA
         // Stopped by close(): the server is stopping, this is no failure to report.
         log.info(`${spec.name} build stopped`);
       } else {
-        log.error(`${spec.name} is unavailable: ${oneLine(reason)}`);
+        log.error(
+          `${spec.name} is unavailable: ${oneLine(reason)} (its page answers 503; ` +
+            "run deno task build to see the build, then restart)",
+        );
       }
       state = { kind: "failed", reason };
     }
@@ -103,7 +122,12 @@ export function prepareAssets(spec: BundleSpec, options: PrepareOptions): BuiltA
     status() {
       const now = state;
       if (now.kind === "ready") {
-        return { state: "ready", built: now.built, stamp: now.manifest.stamp.slice(0, 16) };
+        return {
+          state: "ready",
+          built: now.built,
+          id: now.manifest.id,
+          stamp: now.manifest.stamp.slice(0, 16),
+        };
       }
       return now.kind === "failed"
         ? { state: "failed", reason: now.reason }

@@ -24,7 +24,7 @@ async function spec(): Promise<BundleSpec> {
   };
 }
 
-Deno.test("prepareAssets builds in the background, then serves from memory and logs one line", async () => {
+Deno.test("prepareAssets builds in the background, then serves from memory, and logs why and what it built", async () => {
   const s = await spec();
   const { lines, log } = capture();
   try {
@@ -35,20 +35,25 @@ Deno.test("prepareAssets builds in the background, then serves from memory and l
     const state = await bundle.settled;
     assert(state.kind === "ready", JSON.stringify(state));
     assert(state.built);
-    const js = state.assets.byName.get("main.js")!;
+    const js = state.assets.files.get("main.js")!;
     assertEquals(await sha256Hex(js.body), state.manifest.files["main.js"].sha256);
     assertEquals(bundle.status(), {
       state: "ready",
       built: true,
+      id: state.manifest.id,
       stamp: state.manifest.stamp.slice(0, 16),
     });
-    assertEquals(lines.length, 1);
-    assert(lines[0].includes("INFO [web] tiny bundle built"), lines[0]);
+    // Why it builds (before the wait), then what it built.
+    assertEquals(lines.length, 2, lines.join("\n"));
+    assert(lines[0].includes("INFO [web] building the tiny bundle: none is built yet"), lines[0]);
+    assert(lines[1].includes("INFO [web] tiny bundle built"), lines[1]);
+    assert(lines[1].includes(`id=${state.manifest.id}`), lines[1]);
 
     const second = prepareAssets(s, { log });
     const again = await second.settled;
     assert(again.kind === "ready" && !again.built, "up to date: no second build");
-    assert(lines[1].includes("tiny bundle up to date"), lines[1]);
+    assertEquals(lines.length, 3, "up to date: one line");
+    assert(lines[2].includes("tiny bundle up to date"), lines[2]);
   } finally {
     await Deno.remove(s.root, { recursive: true });
   }
@@ -75,7 +80,8 @@ Deno.test("a failed build is one error line and a kept reason; the server side g
     assertEquals(lines.length, 1);
     assert(
       lines[0].includes(
-        "ERROR [web] tiny is unavailable: bundle tiny: exited with code 1: line one | line two",
+        "ERROR [web] tiny is unavailable: bundle tiny: exited with code 1: line one | line two " +
+          "(its page answers 503; run deno task build to see the build, then restart)",
       ),
       lines[0],
     );
@@ -100,8 +106,8 @@ Deno.test("close aborts a running build, logged as stopped rather than as an err
     await bundle.close();
     assert(signal?.aborted, "the build got an aborted signal");
     assertEquals(bundle.state(), { kind: "failed", reason: "bundle tiny: build aborted" });
-    assertEquals(lines.length, 1);
-    assert(lines[0].includes("INFO [web] tiny build stopped"), lines[0]);
+    assert(lines.at(-1)!.includes("INFO [web] tiny build stopped"), lines.join("\n"));
+    assertEquals(lines.filter((l) => l.includes("ERROR")), [], "a stop is no error");
   } finally {
     await Deno.remove(s.root, { recursive: true });
   }

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import {
+  buildDir,
   BundleError,
   type BundleSpec,
   bundleStamp,
@@ -20,6 +21,7 @@ async function project(files: Record<string, string> = {}): Promise<BundleSpec> 
     "web/greet.ts": "export const greet = (who: string): string => `hello ${who}`;\n",
     "web/page.css": "body { margin: 0; }\n",
     "web/greet_test.ts": "// not an input\n",
+    "assets/engine.wasm": "\0asm",
     ...files,
   };
   for (const [path, text] of Object.entries(all)) {
@@ -33,8 +35,9 @@ async function project(files: Record<string, string> = {}): Promise<BundleSpec> 
     root,
     entry: "web/main.ts",
     inputs: ["web/", "deno.json"],
+    copy: ["assets/engine.wasm"],
     outDir: new URL("dist/tiny/", root),
-    expect: [".js", ".css"],
+    expect: [".js", ".css", ".wasm"],
   };
 }
 
@@ -52,6 +55,7 @@ Deno.test("inputFiles walks directories, skips tests and dotfiles, and names a m
   const spec = await project({ "web/.hidden": "x", "web/sub/more.ts": "export {};\n" });
   try {
     assertEquals(await inputFiles(spec), [
+      "assets/engine.wasm",
       "deno.json",
       "web/greet.ts",
       "web/main.ts",
@@ -80,7 +84,10 @@ Deno.test("the stamp changes with an input's bytes, a new input file, and nothin
     const second = await bundleStamp(spec);
     assert(second !== first, "a changed stylesheet changes the stamp");
     await Deno.writeTextFile(new URL("web/extra.ts", spec.root), "export {};\n");
-    assert(await bundleStamp(spec) !== second, "a new file in an input directory changes it");
+    const third = await bundleStamp(spec);
+    assert(third !== second, "a new file in an input directory changes it");
+    await Deno.writeTextFile(new URL("assets/engine.wasm", spec.root), "\0asm2");
+    assert(await bundleStamp(spec) !== third, "a changed copied file changes it");
   } finally {
     await cleanup(spec);
   }
@@ -97,52 +104,75 @@ Deno.test("readManifest: none, garbage, and a manifest naming a path outside the
     await Deno.writeTextFile(
       path,
       JSON.stringify({
-        format: 1,
+        format: 2,
         name: "tiny",
         stamp: "x",
-        files: { "main.js": { file: "../../etc/passwd", bytes: 1, sha256: "x" } },
+        id: "0123456789abcdef",
+        files: { "../../etc/passwd": { bytes: 1, sha256: "x" } },
       }),
     );
     assertEquals(await readManifest(spec.outDir), undefined);
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        format: 2,
+        name: "tiny",
+        stamp: "x",
+        id: "../..",
+        files: { "main.js": { bytes: 1, sha256: "x" } },
+      }),
+    );
+    assertEquals(await readManifest(spec.outDir), undefined, "an id that is a path");
   } finally {
     await cleanup(spec);
   }
 });
 
-Deno.test("ensureBundle builds hashed files once, rebuilds when an input changes, and removes the old files", async () => {
+Deno.test("ensureBundle builds once into a content-hashed directory, rebuilds when an input changes, and removes the old build", async () => {
   const spec = await project();
   try {
-    const first = await ensureBundle(spec);
+    const why: string[] = [];
+    const onBuild = (reason: string) => why.push(reason);
+    const first = await ensureBundle(spec, { onBuild });
     assert(first.built);
-    const js = first.manifest.files["main.js"];
-    const css = first.manifest.files["main.css"];
-    assert(/^main\.[0-9a-f]{16}\.js$/.test(js.file), js.file);
-    assert(/^main\.[0-9a-f]{16}\.css$/.test(css.file), css.file);
-    assertEquals(await listOut(spec), [css.file, js.file, "manifest.json"].sort());
-    const code = await Deno.readTextFile(new URL(js.file, spec.outDir));
+    const { id, files } = first.manifest;
+    assert(/^[0-9a-f]{16}$/.test(id), id);
+    assertEquals(Object.keys(files).sort(), ["engine.wasm", "main.css", "main.js"]);
+    assertEquals(await listOut(spec), [id, "manifest.json"]);
+    const dir = buildDir(spec.outDir, first.manifest);
+    const code = await Deno.readTextFile(new URL("main.js", dir));
     assert(code.includes("hello "), "the bundle holds the imported module");
-    assertEquals((await Deno.readFile(new URL(js.file, spec.outDir))).length, js.bytes);
+    assertEquals((await Deno.readFile(new URL("main.js", dir))).length, files["main.js"].bytes);
+    assertEquals(await Deno.readTextFile(new URL("engine.wasm", dir)), "\0asm", "copied as is");
     assertEquals(await readManifest(spec.outDir), first.manifest);
 
-    const again = await ensureBundle(spec);
+    const again = await ensureBundle(spec, { onBuild });
     assert(!again.built, "an up-to-date output is not rebuilt");
     assertEquals(again.manifest, first.manifest);
+
+    // A change that leaves the output's bytes alone (a comment the minifier
+    // drops) is a rebuild with the same id: the same URLs stay cacheable.
+    await Deno.writeTextFile(
+      new URL("web/greet.ts", spec.root),
+      "// a comment\nexport const greet = (who: string): string => `hello ${who}`;\n",
+    );
+    const same = await ensureBundle(spec, { onBuild });
+    assert(same.built);
+    assertEquals(same.manifest.id, id, "same bytes, same build id");
+    assertEquals(await listOut(spec), [id, "manifest.json"]);
 
     await Deno.writeTextFile(
       new URL("web/greet.ts", spec.root),
       "export const greet = (who: string): string => `bonjour ${who}`;\n",
     );
     assertEquals(await freshManifest(spec), undefined, "stale after an input changed");
-    const third = await ensureBundle(spec);
+    const third = await ensureBundle(spec, { onBuild });
     assert(third.built);
-    const newJs = third.manifest.files["main.js"].file;
-    assert(newJs !== js.file);
-    assertEquals(
-      third.manifest.files["main.css"].file,
-      css.file,
-      "unchanged bytes keep their name",
-    );
-    assertEquals(await listOut(spec), [css.file, newJs, "manifest.json"].sort());
+    assert(third.manifest.id !== id, "new bytes, new build id");
+    assertEquals(third.manifest.files["main.css"], files["main.css"], "unchanged bytes");
+    assertEquals(await listOut(spec), [third.manifest.id, "manifest.json"]);
+    assert((await ensureBundle(spec, { onBuild, force: true })).built);
+    assertEquals(why, ["missing", "stale", "stale", "forced"], "each build says why");
   } finally {
     await cleanup(spec);
   }
@@ -152,7 +182,7 @@ Deno.test("a deleted output file makes the build stale", async () => {
   const spec = await project();
   try {
     const { manifest } = await ensureBundle(spec);
-    await Deno.remove(new URL(manifest.files["main.css"].file, spec.outDir));
+    await Deno.remove(new URL("main.css", buildDir(spec.outDir, manifest)));
     assertEquals(await freshManifest(spec), undefined);
     assert((await ensureBundle(spec)).built);
   } finally {
@@ -189,6 +219,26 @@ Deno.test("a build without an expected output fails", async () => {
   }
 });
 
+Deno.test("a copied file that collides with, or is missing from, the build fails it", async () => {
+  const spec = await project({ "assets/main.js": "x" });
+  try {
+    await assertRejects(
+      () => ensureBundle({ ...spec, copy: ["assets/gone.wasm"] }),
+      Deno.errors.NotFound,
+      'bundle input "assets/gone.wasm" does not exist',
+    );
+    // A copied file may not replace what the bundler made.
+    await assertRejects(
+      () => ensureBundle({ ...spec, copy: ["assets/main.js"] }),
+      BundleError,
+      "copied file assets/main.js would replace the bundler's main.js",
+    );
+    assertEquals(await readManifest(spec.outDir), undefined);
+  } finally {
+    await cleanup(spec);
+  }
+});
+
 Deno.test("a build is killed after its timeout, and when aborted", async () => {
   const spec = await project();
   try {
@@ -205,6 +255,20 @@ Deno.test("a build is killed after its timeout, and when aborted", async () => {
       "bundle tiny: build aborted",
     );
     assertEquals(await readManifest(spec.outDir), undefined);
+  } finally {
+    await cleanup(spec);
+  }
+});
+
+Deno.test("a build removes temporaries abandoned by a dead build, and keeps a running one's", async () => {
+  const spec = await project();
+  try {
+    await Deno.mkdir(new URL(".tmp-dead/", spec.outDir), { recursive: true });
+    await Deno.mkdir(new URL(".tmp-running/", spec.outDir));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await Deno.utime(new URL(".tmp-dead/", spec.outDir), hourAgo, hourAgo);
+    const { manifest } = await ensureBundle(spec);
+    assertEquals(await listOut(spec), [".tmp-running", manifest.id, "manifest.json"]);
   } finally {
     await cleanup(spec);
   }

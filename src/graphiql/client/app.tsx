@@ -2,8 +2,8 @@
 /** @jsxImportSource react */
 /**
  * The GraphiQL page's React tree: GraphiQL itself, with Overlap's fetcher,
- * default tabs, and a "Token" panel (a GraphiQL plugin) when the server has
- * tokens.
+ * default tabs, a "Token" panel (a GraphiQL plugin) when the server has
+ * tokens, and a link back to the UI at `/` in place of GraphiQL's logo.
  *
  * @module
  */
@@ -170,7 +170,15 @@ export function App({ tokenNeeded, storage = sessionStorage }: AppProps) {
         visiblePlugin={openPanel ? TOKEN_PLUGIN : undefined}
         shouldPersistHeaders={false}
       >
-        <GraphiQL.Logo>Overlap</GraphiQL.Logo>
+        <GraphiQL.Logo>
+          <a
+            className="overlap-home"
+            href="/"
+            title="Back to the Overlap UI, which shows the workflows live"
+          >
+            ← Overlap UI
+          </a>
+        </GraphiQL.Logo>
       </GraphiQL>
     </TokenContext.Provider>
   );

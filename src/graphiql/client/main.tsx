@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /** @jsxImportSource react */
 /**
- * The entry of the GraphiQL bundle (`deno task build:graphiql`): GraphiQL's
+ * The entry of the GraphiQL bundle (`deno task build`): GraphiQL's
  * stylesheet, the page's own, and the React tree mounted on
  * `#overlap-graphiql`. The page says in `<meta name="overlap-auth">` whether
  * the server has tokens, and gives in `<meta name="overlap-style-nonce">` the

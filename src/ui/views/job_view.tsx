@@ -4,19 +4,22 @@
 /**
  * Job detail: the job's fields (live, through a subscription filtered to
  * this one job), its log tail and its artifacts, read through the cache.
- * Reads show a progress bar; the artifacts' read (`readArtifacts`) reports
- * the cache pool's progress.
+ * Both reads are subscriptions on the page's socket (`readJobLog`,
+ * `readArtifacts`) that report the cache pool's progress (the log's in
+ * bytes read), drawn as a progress bar; a read cut by a reconnect is sent
+ * again once the socket is back (`one_shot_read.ts`).
  *
  * @module
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   type AppServices,
   useServices,
   useStoreVersion,
   useViewSubscription,
 } from "../context.tsx";
-import { runQuery } from "../graphql_http.ts";
+import { QueryError, runQuery } from "../graphql_http.ts";
+import { oneShotRead, progressEvent, whenReady } from "../one_shot_read.ts";
 import { workflowOf } from "../normalized_store.ts";
 import { StatusIcon } from "../status_icon.tsx";
 import { jobQuery } from "../view_queries.ts";
@@ -36,9 +39,42 @@ interface ArtifactEntry {
   readonly tooLarge: boolean;
 }
 
-const LOG_QUERY = `query Log($id: ID!, $stream: String) {
-  jobLog(jobId: $id, stream: $stream, tail: 200) { lines totalLines size } }`;
+const LOG_SUBSCRIPTION = `subscription Log($id: ID!, $stream: String, $tail: Int) {
+  readJobLog(jobId: $id, stream: $stream, tail: $tail) {
+    fraction detail done log { lines totalLines size } } }`;
 const TAIL_LINES = 200;
+
+/** Where a read is: reading (with progress once the pool reports it), done, or failed. */
+interface ReadState<T> {
+  readonly state: "loading" | "done" | "error";
+  /** Share read (0…1), once the pool has reported progress. */
+  readonly fraction?: number;
+  /** The pool's words for it (`read N of M bytes`). */
+  readonly detail?: string;
+  readonly value?: T;
+  readonly error?: string;
+}
+
+/** `1536` → `1.5 KB`. */
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** The log read's progress label: the share, and the bytes in words when told. */
+function logLabel(fraction: number | undefined, detail: string | undefined): string {
+  if (fraction === undefined) return "Reading the log…";
+  const read = /^read (\d+) of (\d+) bytes$/.exec(detail ?? "");
+  const amount = read ? ` (${bytes(Number(read[1]))} of ${bytes(Number(read[2]))})` : "";
+  return `Reading the log… ${Math.round(fraction * 100)} %${amount}`;
+}
 
 /** Props of the Job detail. */
 export interface JobViewProps {
@@ -66,52 +102,57 @@ export function JobView(props: JobViewProps) {
   const workflowId = workflowOf(jobId);
   useViewSubscription("job", "Job detail", workflowId, jobQuery(jobId));
   const services = useServices();
-  const { store, token } = services;
+  const { store } = services;
   useStoreVersion();
   const job = store.jobs.get(jobId);
   const [stream, setStream] = useState<"stdout" | "stderr">("stdout");
-  const [log, setLog] = useState<
-    { state: "loading" | "done" | "error"; log?: JobLog | null; error?: string }
-  >({
-    state: "loading",
-  });
-  const [artifacts, setArtifacts] = useState<
-    {
-      state: "loading" | "done" | "error";
-      fraction?: number;
-      items?: ArtifactEntry[];
-      error?: string;
-    }
-  >({ state: "loading" });
-  // The log is read again when the job's status or heartbeat moves (it grew).
-  const trigger = `${String(job?.status)}|${String(job?.lastHeartbeatTime)}|${stream}`;
+  const [log, setLog] = useState<ReadState<JobLog | null>>({ state: "loading" });
+  const [artifacts, setArtifacts] = useState<ReadState<ArtifactEntry[]>>({ state: "loading" });
+  // The log is read again when the job's status or heartbeat moves (it
+  // grew); both reads wait until the job is known (no read of a job the
+  // store has not seen, and none thrown away when it arrives).
+  const known = job !== undefined;
+  // (Unknown and null are one: the Tree may know the job before this view's
+  // fields arrive, and a re-read then would be thrown away.)
+  const trigger = `${String(job?.status ?? "")}|${String(job?.lastHeartbeatTime ?? "")}|${stream}`;
   useEffect(() => {
-    let cancelled = false;
-    setLog((l) => ({ ...l, state: "loading" }));
-    runQuery<{ jobLog: JobLog | null }>(LOG_QUERY, { id: jobId, stream }, token())
-      .then((data) => !cancelled && setLog({ state: "done", log: data.jobLog }))
-      .catch((e) => !cancelled && setLog({ state: "error", error: (e as Error).message }));
-    return () => {
-      cancelled = true;
-    };
-  }, [jobId, trigger]);
+    if (!known) return;
+    const abort = new AbortController();
+    setLog((l) => ({ state: "loading", value: l.value }));
+    oneShotRead<JobLog | null>({
+      client: services.client,
+      name: "log",
+      query: LOG_SUBSCRIPTION,
+      variables: { id: jobId, stream, tail: TAIL_LINES },
+      read: (payload) => progressEvent<JobLog | null>(payload, "readJobLog", "log"),
+      onProgress: (fraction, detail) => setLog((l) => ({ ...l, fraction, detail })),
+      signal: abort.signal,
+    }).then(
+      (value) => setLog({ state: "done", value }),
+      (e) => !abort.signal.aborted && setLog({ state: "error", error: (e as Error).message }),
+    );
+    return () => abort.abort();
+  }, [jobId, known, trigger]);
   useEffect(() => {
-    const signal = { cancelled: false };
-    setArtifacts({ state: "loading", fraction: 0 });
+    if (!known) return;
+    const abort = new AbortController();
+    setArtifacts({ state: "loading" });
     readArtifacts(
       jobId,
       services,
-      (fraction) => !signal.cancelled && setArtifacts({ state: "loading", fraction }),
-      signal,
-    )
-      .then((items) => !signal.cancelled && setArtifacts({ state: "done", items }))
-      .catch((e) =>
-        !signal.cancelled && setArtifacts({ state: "error", error: (e as Error).message })
-      );
-    return () => {
-      signal.cancelled = true;
-    };
-  }, [jobId, String(job?.status), services.client.ready]);
+      (fraction) => setArtifacts({ state: "loading", fraction }),
+      abort.signal,
+    ).then(
+      (value) => setArtifacts({ state: "done", value }),
+      (e) => !abort.signal.aborted && setArtifacts({ state: "error", error: (e as Error).message }),
+    );
+    return () => abort.abort();
+  }, [jobId, known, String(job?.status ?? "")]);
+  // A tail is read from its end: show the newest lines.
+  const logBox = useRef<HTMLPreElement>(null);
+  useLayoutEffect(() => {
+    if (logBox.current) logBox.current.scrollTop = logBox.current.scrollHeight;
+  }, [log.value]);
   const fields: [string, unknown][] = job
     ? [
       ["Submit", job.submitNum],
@@ -156,26 +197,34 @@ export function JobView(props: JobViewProps) {
         </select>
       </h3>
       {log.state === "error" ? <p class="error" role="alert">{log.error}</p> : null}
-      {log.state === "loading" && log.log === undefined
-        ? <Progress label="Reading the log…" />
+      {log.state === "loading" && (log.value === undefined || log.fraction !== undefined)
+        ? <Progress label={logLabel(log.fraction, log.detail)} fraction={log.fraction} />
         : null}
-      {log.log === null ? <p class="empty">This job has no {stream} log yet.</p> : null}
-      {log.log ? <pre class="log" tabIndex={0}>{log.log.lines.join("\n")}</pre> : null}
+      {log.value === null ? <p class="empty">This job has no {stream} log yet.</p> : null}
+      {log.value
+        ? (
+          <pre class="log" tabIndex={0} ref={logBox} aria-label={`${stream}, last lines`}>
+            {log.value.lines.join("\n")}
+          </pre>
+        )
+        : null}
       <h3>Artifacts</h3>
       {artifacts.state === "loading"
         ? (
           <Progress
-            label={`Reading artifacts… ${Math.round((artifacts.fraction ?? 0) * 100)} %`}
+            label={artifacts.fraction === undefined
+              ? "Reading artifacts…"
+              : `Reading artifacts… ${Math.round(artifacts.fraction * 100)} %`}
             fraction={artifacts.fraction}
           />
         )
         : artifacts.state === "error"
         ? <p class="error" role="alert">{artifacts.error}</p>
-        : artifacts.items?.length === 0
+        : artifacts.value?.length === 0
         ? <p class="empty">This job has no artifacts.</p>
         : (
           <ul class="artifacts">
-            {artifacts.items?.map((a) => (
+            {artifacts.value?.map((a) => (
               <li key={a.location}>
                 <strong>{a.name}</strong> <span class="muted">{a.size ?? "?"} bytes</span>
                 {a.tooLarge
@@ -194,10 +243,10 @@ export function JobView(props: JobViewProps) {
 const LIST_QUERY = `query Artifacts($id: ID!) { jobArtifacts(jobId: $id) { name location } }`;
 const READ_SUBSCRIPTION = `subscription Read($l: [String!]!) {
   readArtifacts(locations: $l) { fraction done artifacts { location size text tooLarge } } }`;
-let reads = 0;
 
 /**
- * Lists the job's artifacts (`jobArtifacts`), then reads them through the
+ * Lists the job's artifacts (`jobArtifacts`, over HTTP: waiting out a
+ * reconnect when the server cannot be reached), then reads them through the
  * artifacts cache pool with the `readArtifacts` subscription on the page's
  * socket, which reports the pool's progress before the contents.
  */
@@ -205,56 +254,42 @@ async function readArtifacts(
   jobId: string,
   services: AppServices,
   progress: (fraction: number) => void,
-  signal: { cancelled: boolean },
+  signal: AbortSignal,
 ): Promise<ArtifactEntry[]> {
-  const list = await runQuery<{ jobArtifacts: { name: string; location: string }[] | null }>(
-    LIST_QUERY,
-    { id: jobId },
-    services.token(),
-  );
+  let list: { jobArtifacts: { name: string; location: string }[] | null };
+  for (;;) {
+    await whenReady(services.client, signal);
+    try {
+      list = await runQuery(LIST_QUERY, { id: jobId }, services.token());
+      break;
+    } catch (error) {
+      // Unreachable or draining (a restart): try again once the socket is back.
+      const status = error instanceof QueryError ? error.status : 0;
+      if (status !== undefined && status !== 503) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   const entries = list.jobArtifacts ?? [];
-  if (entries.length === 0 || signal.cancelled) return [];
-  const { client } = services;
-  if (!client.ready) throw new Error("not connected; the artifacts are read once the page is live");
-  const id = `artifacts-${++reads}`;
-  return await new Promise<ArtifactEntry[]>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (!signal.cancelled) return;
-      clearInterval(timer);
-      client.complete(id);
-      resolve([]);
-    }, 250);
-    const finish = () => clearInterval(timer);
-    client.subscribe(id, {
-      query: READ_SUBSCRIPTION,
-      variables: { l: entries.map((e) => e.location) },
-    }, {
-      next(payload) {
-        const event = (payload as {
-          data?: {
-            readArtifacts?: {
-              fraction: number;
-              done: boolean;
-              artifacts: Omit<ArtifactEntry, "name">[] | null;
-            };
-          };
-        }).data?.readArtifacts;
-        if (!event) return;
-        if (!event.done) {
-          progress(event.fraction);
-          return;
+  if (entries.length === 0) return [];
+  return await oneShotRead<ArtifactEntry[]>({
+    client: services.client,
+    name: "artifacts",
+    query: READ_SUBSCRIPTION,
+    variables: { l: entries.map((e) => e.location) },
+    read(payload) {
+      const event = progressEvent<Omit<ArtifactEntry, "name">[] | null>(
+        payload,
+        "readArtifacts",
+        "artifacts",
+      );
+      return event?.done
+        ? {
+          done: true,
+          value: (event.value ?? []).map((a, i) => ({ name: entries[i].name, ...a })),
         }
-        finish();
-        resolve((event.artifacts ?? []).map((a, i) => ({ name: entries[i].name, ...a })));
-      },
-      error(errors) {
-        finish();
-        reject(new Error(errors.map((e) => (e as { message?: string }).message).join("; ")));
-      },
-      complete() {
-        finish();
-        reject(new Error("the read ended before its result"));
-      },
-    });
+        : event;
+    },
+    onProgress: (fraction) => progress(fraction),
+    signal,
   });
 }

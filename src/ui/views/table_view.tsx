@@ -12,6 +12,7 @@ import { useMemo, useState } from "preact/hooks";
 import { useServices, useStoreVersion, useUpdateTiming, useViewSubscription } from "../context.tsx";
 import type { Entity, NormalizedStore } from "../normalized_store.ts";
 import { StatusIcon } from "../status_icon.tsx";
+import { type Longest, tableLayout } from "../table_layout.ts";
 import { type ColumnKey, TABLE_COLUMNS, tableQuery } from "../view_queries.ts";
 import { VirtualList } from "../virtual_list.tsx";
 
@@ -103,15 +104,8 @@ export function TableView(props: TableViewProps) {
       columns.includes(key) ? columns.filter((c) => c !== key) : TABLE_COLUMNS.map((c) => c.key)
         .filter((k) => k === key || columns.includes(k)),
     );
-  const template = shown.map((c) =>
-    c.key === "name"
-      ? "minmax(6rem, 2fr)"
-      : c.key === "status" || c.key === "job"
-      ? "minmax(6.5rem, 1fr)"
-      : c.key === "cyclePoint"
-      ? "minmax(7.5rem, 1fr)"
-      : "minmax(4rem, 1fr)"
-  ).join(" ");
+  const longest = useMemo(() => longestValues(rows), [rows]);
+  const { template, minWidth } = tableLayout(shown.map((c) => c.key), longest);
   return (
     <section class="panel table" aria-labelledby="table-title" data-view="table">
       <h2 id="table-title">Table</h2>
@@ -141,55 +135,79 @@ export function TableView(props: TableViewProps) {
         </fieldset>
         <span class="muted" role="status">{rows.length} tasks</span>
       </div>
-      <div class="table-head" role="row" style={{ gridTemplateColumns: template }}>
-        {shown.map((c) => (
-          <span
-            role="columnheader"
-            key={c.key}
-            aria-sort={sortKey === c.key ? (sort.descending ? "descending" : "ascending") : "none"}
-          >
-            <button
-              type="button"
-              class="sort"
-              onClick={() =>
-                setSort({ key: c.key, descending: sortKey === c.key ? !sort.descending : false })}
-            >
-              {c.label} {sortKey === c.key ? (sort.descending ? "▼" : "▲") : ""}
-            </button>
-          </span>
-        ))}
-      </div>
-      <VirtualList
-        items={rows}
-        rowHeight={ROW_HEIGHT}
-        label={`Tasks of ${workflowId}`}
-        role="table"
-        empty={filter ? "No task matches the filter." : "No tasks in this workflow yet."}
-        renderRow={(row) => (
-          <div
-            key={row.task.id}
-            class="table-row"
-            role="row"
-            data-id={row.task.id}
-            style={{ gridTemplateColumns: template, height: `${ROW_HEIGHT}px` }}
-          >
+      <div class="table-scroll">
+        <div class="table-grid" style={{ minWidth }}>
+          <div class="table-head" role="row" style={{ gridTemplateColumns: template }}>
             {shown.map((c) => (
-              <span role="cell" key={c.key}>
-                {c.key === "status"
-                  ? <StatusIcon status={row.task.status} />
-                  : c.key === "job" && row.job
-                  ? (
-                    <button type="button" class="link" onClick={() => props.onJob(row.job!.id)}>
-                      <StatusIcon status={row.job.status} compact /> job{" "}
-                      {String(row.job.submitNum ?? "")}
-                    </button>
-                  )
-                  : cellText(row, c.key)}
+              <span
+                role="columnheader"
+                key={c.key}
+                aria-sort={sortKey === c.key
+                  ? (sort.descending ? "descending" : "ascending")
+                  : "none"}
+              >
+                <button
+                  type="button"
+                  class="sort"
+                  onClick={() =>
+                    setSort({
+                      key: c.key,
+                      descending: sortKey === c.key ? !sort.descending : false,
+                    })}
+                >
+                  {c.label} {sortKey === c.key ? (sort.descending ? "▼" : "▲") : ""}
+                </button>
               </span>
             ))}
           </div>
-        )}
-      />
+          <VirtualList
+            items={rows}
+            rowHeight={ROW_HEIGHT}
+            label={`Tasks of ${workflowId}`}
+            role="table"
+            empty={filter ? "No task matches the filter." : "No tasks in this workflow yet."}
+            renderRow={(row) => (
+              <div
+                key={row.task.id}
+                class="table-row"
+                role="row"
+                data-id={row.task.id}
+                style={{ gridTemplateColumns: template, height: `${ROW_HEIGHT}px` }}
+              >
+                {shown.map((c) => (
+                  <span role="cell" key={c.key} title={cellText(row, c.key) || undefined}>
+                    {c.key === "status"
+                      ? <StatusIcon status={row.task.status} />
+                      : c.key === "job" && row.job
+                      ? (
+                        <button
+                          type="button"
+                          class="link"
+                          onClick={() => props.onJob(row.job!.id)}
+                        >
+                          <StatusIcon status={row.job.status} compact /> job{" "}
+                          {String(row.job.submitNum ?? "")}
+                        </button>
+                      )
+                      : cellText(row, c.key)}
+                  </span>
+                ))}
+              </div>
+            )}
+          />
+        </div>
+      </div>
     </section>
   );
+}
+
+/** The longest cycle point, status word and job label among `rows`. */
+function longestValues(rows: readonly Row[]): Longest {
+  let cyclePoint = 0, status = 0, job = 0;
+  for (const row of rows) {
+    cyclePoint = Math.max(cyclePoint, String(row.task.cyclePoint ?? "").length);
+    status = Math.max(status, String(row.task.status ?? "").length);
+    if (row.job) job = Math.max(job, `job ${String(row.job.submitNum ?? "")}`.length);
+  }
+  return { cyclePoint, status, job };
 }

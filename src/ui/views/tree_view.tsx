@@ -6,12 +6,17 @@
  * icons, expandable with the mouse or the keyboard. Virtualized: only the
  * rows in view are in the DOM.
  *
+ * Keyboard: the WAI-ARIA tree pattern (`tree_keys.ts`). The tree is one tab
+ * stop, its active row (roving tabindex); arrows, Home and End move it and
+ * open or close rows, Enter or Space opens a job's detail or toggles a row.
+ *
  * @module
  */
 import { useMemo, useState } from "preact/hooks";
 import { useServices, useStoreVersion, useUpdateTiming, useViewSubscription } from "../context.tsx";
 import type { Entity, NormalizedStore } from "../normalized_store.ts";
 import { StatusIcon } from "../status_icon.tsx";
+import { treeKeyAction } from "../tree_keys.ts";
 import { treeQuery } from "../view_queries.ts";
 import { VirtualList } from "../virtual_list.tsx";
 
@@ -162,50 +167,98 @@ export function TreeView(props: TreeViewProps) {
   };
   const isOpen = (row: TreeRow) =>
     row.kind === "task" ? expanded.has(row.id) : !collapsed.has(row.id);
+  // The active row: the tree's one tab stop. It stays on its id while rows
+  // come and go; when it goes away, the row now at its place takes over.
+  const [active, setActive] = useState<{ id: string; index: number } | undefined>(undefined);
+  const [reveal, setReveal] = useState<{ index: number; take: boolean } | undefined>(undefined);
+  const found = active ? rows.findIndex((r) => r.id === active.id) : -1;
+  const activeIndex = found >= 0 ? found : Math.min(active?.index ?? 0, rows.length - 1);
+  const activeId = rows[activeIndex]?.id;
+  const focusRow = (index: number) => {
+    setActive({ id: rows[index].id, index });
+    setReveal({ index, take: true });
+  };
+  const activate = (row: TreeRow) => {
+    if (row.kind === "job") props.onJob(row.id);
+    else if (row.expandable) toggle(row);
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (rows.length === 0) return;
+    const action = treeKeyAction(rows, activeIndex, event.key, (i) => isOpen(rows[i]));
+    if (action === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    const row = rows[action.index];
+    if (action.kind === "move") focusRow(action.index);
+    else if (action.kind === "activate") activate(row);
+    else if (action.kind === "open" || action.kind === "close") {
+      toggle(row);
+      focusRow(action.index);
+    }
+  };
   return (
     <section class="panel tree" aria-labelledby="tree-title" data-view="tree">
       <h2 id="tree-title">Tree</h2>
-      <VirtualList
-        items={rows}
-        rowHeight={ROW_HEIGHT}
-        label={`Tree of ${workflowId}`}
-        role="tree"
-        empty="No tasks in this workflow yet."
-        renderRow={(row) => (
-          <div
-            key={row.id}
-            class={`tree-row kind-${row.kind}`}
-            role="treeitem"
-            aria-level={row.depth + 1}
-            aria-expanded={row.expandable ? isOpen(row) : undefined}
-            data-id={row.id}
-            style={{ paddingLeft: `${0.5 + row.depth * 1.25}rem`, height: `${ROW_HEIGHT}px` }}
-          >
-            {row.expandable
-              ? (
-                <button
-                  type="button"
-                  class="twisty"
-                  aria-label={`${isOpen(row) ? "Collapse" : "Expand"} ${row.label}`}
-                  onClick={() => toggle(row)}
-                >
-                  {isOpen(row) ? "▾" : "▸"}
-                </button>
-              )
-              : <span class="twisty" aria-hidden="true" />}
-            <StatusIcon status={row.status} compact />
-            {row.kind === "job"
-              ? (
-                <button type="button" class="link" onClick={() => props.onJob(row.id)}>
-                  {row.label}
-                </button>
-              )
-              : <span class="label">{row.label}</span>}
-            <span class="row-status">{row.status === undefined ? "" : String(row.status)}</span>
-            {row.held ? <span class="badge">held</span> : null}
-          </div>
-        )}
-      />
+      <div onKeyDown={onKeyDown}>
+        <VirtualList
+          items={rows}
+          rowHeight={ROW_HEIGHT}
+          label={`Tree of ${workflowId}`}
+          role="tree"
+          focusable={false}
+          reveal={reveal}
+          empty="No tasks in this workflow yet."
+          renderRow={(row, index) => (
+            <div
+              key={row.id}
+              class={`tree-row kind-${row.kind}${row.id === activeId ? " active" : ""}`}
+              role="treeitem"
+              tabIndex={row.id === activeId ? 0 : -1}
+              aria-level={row.depth + 1}
+              aria-expanded={row.expandable ? isOpen(row) : undefined}
+              aria-label={`${row.label}, ${row.status === undefined ? "no status" : row.status}${
+                row.held ? ", held" : ""
+              }`}
+              data-id={row.id}
+              style={{ paddingLeft: `${0.5 + row.depth * 1.25}rem`, height: `${ROW_HEIGHT}px` }}
+              onFocusIn={() => row.id !== activeId && setActive({ id: row.id, index })}
+            >
+              {row.expandable
+                ? (
+                  <button
+                    type="button"
+                    class="twisty"
+                    tabIndex={-1}
+                    aria-hidden="true"
+                    onClick={() => {
+                      toggle(row);
+                      focusRow(index);
+                    }}
+                  >
+                    {isOpen(row) ? "▾" : "▸"}
+                  </button>
+                )
+                : <span class="twisty" aria-hidden="true" />}
+              <StatusIcon status={row.status} compact />
+              {row.kind === "job"
+                ? (
+                  <button
+                    type="button"
+                    class="link"
+                    tabIndex={-1}
+                    onClick={() => props.onJob(row.id)}
+                  >
+                    {row.label}
+                  </button>
+                )
+                : <span class="label">{row.label}</span>}
+              <span class="row-status" aria-hidden="true">
+                {row.status === undefined ? "" : String(row.status)}
+              </span>
+              {row.held ? <span class="badge" aria-hidden="true">held</span> : null}
+            </div>
+          )}
+        />
+      </div>
     </section>
   );
 }

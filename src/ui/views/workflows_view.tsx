@@ -12,6 +12,7 @@ import type { Entity } from "../normalized_store.ts";
 import { StatusIcon } from "../status_icon.tsx";
 import { workflowsQuery } from "../view_queries.ts";
 import { relativeTime } from "./time_text.ts";
+import { repeatsStatus, totalsOf } from "./workflow_text.ts";
 
 /** Props: the open workflow, and how to open one. */
 export interface WorkflowsViewProps {
@@ -21,19 +22,44 @@ export interface WorkflowsViewProps {
   readonly now: number;
 }
 
+/**
+ * A workflow's state totals as glyph and number, the word in a tooltip and
+ * for screen readers. A scheduler that sends no totals says nothing about
+ * its tasks: that is what is shown, not "no tasks".
+ */
 function Totals(props: { totals: unknown }) {
-  const totals = props.totals && typeof props.totals === "object"
-    ? Object.entries(props.totals as Record<string, number>).filter(([, n]) => n > 0)
-    : [];
-  if (totals.length === 0) return <span class="muted">no tasks</span>;
+  if (props.totals === undefined || props.totals === null) {
+    return <span class="totals muted">no totals reported</span>;
+  }
+  const totals = totalsOf(props.totals);
+  if (totals.length === 0) return <span class="totals muted">no tasks</span>;
   return (
     <span class="totals">
       {totals.map(([status, n]) => (
-        <span key={status} class="total">
+        <span key={status} class="total" title={`${n} ${status}`}>
           <StatusIcon status={status} compact /> {n}
         </span>
       ))}
     </span>
+  );
+}
+
+/** The glyphs the list uses, with their words: statuses and totals seen. */
+function Legend(props: { workflows: readonly Entity[] }) {
+  const seen = new Set<string>();
+  for (const w of props.workflows) {
+    if (w.status !== undefined && w.status !== null) seen.add(String(w.status));
+    for (const [status] of totalsOf(w.stateTotals)) seen.add(status);
+  }
+  if (seen.size === 0) return null;
+  return (
+    <p class="glyph-legend muted" aria-hidden="true" data-legend>
+      {[...seen].sort().map((status) => (
+        <span key={status}>
+          <StatusIcon status={status} />
+        </span>
+      ))}
+    </p>
   );
 }
 
@@ -68,7 +94,9 @@ export function WorkflowsView(props: WorkflowsViewProps) {
                 >
                   <span class="workflow-name">{w.id}</span>
                   <StatusIcon status={w.status} />
-                  {w.statusMsg ? <span class="status-msg">{String(w.statusMsg)}</span> : null}
+                  {w.statusMsg && !repeatsStatus(w.statusMsg, w.status)
+                    ? <span class="status-msg">{String(w.statusMsg)}</span>
+                    : null}
                   <Totals totals={w.stateTotals} />
                   <span class="heartbeat">
                     heartbeat {relativeTime(w.lastHeartbeatTime, props.now)}
@@ -78,6 +106,7 @@ export function WorkflowsView(props: WorkflowsViewProps) {
             ))}
           </ul>
         )}
+      <Legend workflows={workflows} />
     </section>
   );
 }
