@@ -44,7 +44,7 @@ import {
 } from "./drain/run_drain.ts";
 import type { LatencyClocks } from "./metrics/fanout_latency.ts";
 import type { Registry } from "./metrics/registry.ts";
-import { ServerMetrics } from "./metrics/server_metrics.ts";
+import { pipelineSources, ServerMetrics } from "./metrics/server_metrics.ts";
 
 export type { DrainReport } from "./drain/run_drain.ts";
 
@@ -201,14 +201,10 @@ export async function startServer(
     const rate = new RateMeter();
     const connections = new ConnectionRegistry();
     const gate = new RequestGate();
-    const metrics = new ServerMetrics({
-      connections: () => connections.status(),
-      hub: () => hub.status(),
-      store: () => store.counts(),
-      feed: () => feed,
-      draining: () => gate.closed,
-      ingestInFlight: () => gate.inFlight,
-    }, options.latencyClocks);
+    const metrics = new ServerMetrics(
+      pipelineSources({ connections, hub, store, feed: () => feed, gate }),
+      options.latencyClocks,
+    );
     for (const extension of extensions) extension.metrics?.(metrics.registry);
     const services: Services = {
       config,

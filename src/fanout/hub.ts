@@ -138,13 +138,21 @@ interface Cohort {
   readonly members: Set<Member>;
 }
 
-interface Member {
-  readonly sink: Sink;
-  readonly cohort: Cohort;
+// Hub's private #leave, for Member.dispose; set once by the Hub's static block.
+let leaveHub: (hub: Hub, member: Member) => void;
+
+/** One subscription in a cohort; it is also the subscription's handle. */
+class Member implements Membership {
   // While catching up, live payloads wait here (seq, payload).
-  queue: Array<[number, string]> | undefined;
-  overflow: boolean;
-  gone: boolean;
+  queue: Array<[number, string]> | undefined = undefined;
+  overflow = false;
+  gone = false;
+
+  constructor(readonly hub: Hub, readonly sink: Sink, readonly cohort: Cohort) {}
+
+  dispose(): void {
+    leaveHub(this.hub, this);
+  }
 }
 
 const EMPTY = new Map<number, string>();
@@ -176,10 +184,19 @@ export class Hub {
   readonly #log: Logger;
   readonly #maxQueued: number;
   readonly #realms = new Map<string, Realm>();
+  // Snapshot payloads built since the last event, by cohort and kind: members
+  // joining a cohort between two events (thousands reconnecting after a
+  // restart) share one. Emptied by every event, so it never outlives its seq.
+  readonly #snapshots = new Map<Cohort, Map<string, string>>();
   #seq: number;
+  #snapshotSeq = -1;
   #events = 0;
   #payloads = 0;
   #frames = 0;
+
+  static {
+    leaveHub = (hub, member) => hub.#leave(member);
+  }
 
   /** Creates a hub over `options.store`. */
   constructor(options: HubOptions) {
@@ -231,8 +248,7 @@ export class Hub {
     sink: Sink,
   ): Promise<Membership> {
     const cohort = this.#join(principal, request);
-    const member: Member = { sink, cohort, queue: undefined, overflow: false, gone: false };
-    const membership = { dispose: () => this.#leave(member) };
+    const member = new Member(this, sink, cohort);
     const { lastSeq } = request;
     const storeSeq = this.#store.seq;
     if (cohort.mode === "standard" || lastSeq === undefined || lastSeq === storeSeq) {
@@ -240,7 +256,7 @@ export class Hub {
         this.#send(member, this.#snapshot(cohort, lastSeq === undefined ? "snapshot" : "resync"));
       }
       cohort.members.add(member);
-      return membership;
+      return member;
     }
     // Resume: queue live events while the missed ones are read from the log.
     member.queue = [];
@@ -263,12 +279,13 @@ export class Hub {
       member.overflow = true;
     }
     this.#goLive(member);
-    return membership;
+    return member;
   }
 
   /** Publishes one event (after the store applied it) to every cohort it overlaps. */
   publish(event: HubEvent): void {
     this.#seq = event.seq;
+    this.#snapshots.clear();
     this.#events++;
     if (this.#realms.size === 0) return;
     const all = JSON.stringify(event.delta);
@@ -302,6 +319,7 @@ export class Hub {
       realm.sieve.dispose();
     }
     this.#realms.clear();
+    this.#snapshots.clear();
   }
 
   #realmDelta(realm: Realm, event: HubEvent): string | undefined {
@@ -358,6 +376,7 @@ export class Hub {
     realm.sieve.remove(cohort.entry);
     realm.cohorts.delete(cohort.entry);
     realm.byKey.delete(cohort.key);
+    this.#snapshots.delete(cohort);
     cohort.set.dispose();
     if (realm.cohorts.size === 0) {
       realm.sieve.dispose();
@@ -382,10 +401,20 @@ export class Hub {
   }
 
   #snapshot(cohort: Cohort, kind: "snapshot" | "resync"): string {
+    // Members that join a cohort between two events get the same payload:
+    // after a restart, thousands of clients reconnect at one seq.
+    if (this.#snapshots.size > 0 && this.#snapshotSeq !== this.#store.seq) this.#snapshots.clear();
+    this.#snapshotSeq = this.#store.seq;
+    let byKind = this.#snapshots.get(cohort);
+    const cached = byKind?.get(kind);
+    if (cached !== undefined) return cached;
     const result = this.#execute(cohort);
     const extensions: Record<string, unknown> = { seq: this.#store.seq };
     if (cohort.mode === "delta") extensions[kind] = true;
-    return JSON.stringify({ ...result, extensions });
+    const payload = JSON.stringify({ ...result, extensions });
+    if (byKind === undefined) this.#snapshots.set(cohort, byKind = new Map());
+    byKind.set(kind, payload);
+    return payload;
   }
 
   #deliver(cohort: Cohort, seq: number, json: string | undefined, pruned: readonly string[]): void {

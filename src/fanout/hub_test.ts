@@ -136,6 +136,23 @@ Deno.test("hub: identical subscriptions form one cohort and share one payload st
   );
 });
 
+Deno.test("hub: members joining a cohort at one seq share one snapshot; an event renews it", async () => {
+  const { hub, apply } = setup();
+  const first = new RecordingSink();
+  const second = new RecordingSink();
+  await hub.subscribe(OPEN_PRINCIPAL, request(deltas(VIEW_1)), first);
+  await hub.subscribe(OPEN_PRINCIPAL, request(deltas(VIEW_1)), second);
+  assert(first.payloads[0] === second.payloads[0], "one snapshot text for both");
+  assertEquals(first.parsed[0].extensions, { seq: 1, snapshot: true });
+  apply(seedEvent(2));
+  const late = new RecordingSink();
+  await hub.subscribe(OPEN_PRINCIPAL, request(deltas(VIEW_1)), late);
+  assertEquals(late.parsed[0].extensions, { seq: 2, snapshot: true });
+  assert(late.payloads[0] !== first.payloads[0], "the snapshot after an event is built anew");
+  // The seed changed what VIEW_1 selects, so the new snapshot shows it.
+  assert(JSON.stringify(late.parsed[0].data) !== JSON.stringify(first.parsed[0].data));
+});
+
 Deno.test("hub: the last member leaving frees the cohort and its realm", async () => {
   const { hub } = setup();
   const a = await hub.subscribe(OPEN_PRINCIPAL, request(deltas(VIEW_1)), new RecordingSink());

@@ -22,8 +22,18 @@ import { type Access, bearerToken, type Principal } from "../auth/tokens.ts";
 import type { Hub } from "../fanout/hub.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
-import type { SessionHooks, SubscriptionSink } from "../ws/connection.ts";
-import { CloseCode, type PayloadObject, tokenExpiredReason } from "../ws/protocol.ts";
+import type {
+  ConnectResult,
+  SessionHooks,
+  SubscribeResult,
+  SubscriptionSink,
+} from "../ws/connection.ts";
+import {
+  CloseCode,
+  type PayloadObject,
+  type SubscribePayload,
+  tokenExpiredReason,
+} from "../ws/protocol.ts";
 import { asQuery, type DocumentCache, operationText, selectOperation } from "./documents.ts";
 
 /** What every session of a server shares. */
@@ -85,105 +95,121 @@ function tokenOf(payload: PayloadObject | null, info: UpgradeInfo): string | und
  * ```
  */
 export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): SessionHooks {
-  let principal: Principal | undefined;
-  let connectionSeq: number | undefined;
-  const log = deps.log;
-  return {
-    async onConnect(payload) {
-      try {
-        connectionSeq = readSeq(payload?.lastSeq, "connection_init payload.lastSeq");
-      } catch (error) {
-        return { ok: false, code: CloseCode.Forbidden, reason: (error as Error).message };
-      }
-      const auth = await deps.access.authenticate(tokenOf(payload, info));
-      if (!auth.ok) {
-        log.warn("websocket refused", { remote: info.remote, reason: auth.reason });
-        const reason = auth.expiredAt === undefined
-          ? `Unauthorized: ${auth.reason}`
-          : tokenExpiredReason(auth.expiredAt);
-        return { ok: false, code: CloseCode.Unauthorized, reason };
-      }
-      if (auth.principal.readKey === "") {
-        log.warn("websocket refused: token has no read scope", {
-          remote: info.remote,
-          token: auth.principal.name,
-        });
-        return {
-          ok: false,
-          code: CloseCode.Forbidden,
-          reason: "Forbidden: token has no read scope",
-        };
-      }
-      principal = auth.principal;
-      log.debug("websocket connected", { remote: info.remote, token: principal.name });
-      const expiresAt = principal.expiresAt;
-      if (expiresAt === undefined) return { ok: true, ackPayload: { seq: deps.hub.status().seq } };
-      // The client learns when its token expires (to warn its user), and the
-      // connection is closed then: a token must not outlive its expiry on an open socket.
+  return new Session(deps, info);
+}
+
+/**
+ * The hooks of one connection, as one object: methods on the prototype
+ * rather than closures per connection, because a server holds thousands.
+ */
+class Session implements SessionHooks {
+  #principal: Principal | undefined;
+  #connectionSeq: number | undefined;
+
+  constructor(readonly deps: SessionDeps, readonly info: UpgradeInfo) {}
+
+  async onConnect(payload: PayloadObject | null): Promise<ConnectResult> {
+    const { deps, info } = this;
+    const log = deps.log;
+    try {
+      this.#connectionSeq = readSeq(payload?.lastSeq, "connection_init payload.lastSeq");
+    } catch (error) {
+      return { ok: false, code: CloseCode.Forbidden, reason: (error as Error).message };
+    }
+    const auth = await deps.access.authenticate(tokenOf(payload, info));
+    if (!auth.ok) {
+      log.warn("websocket refused", { remote: info.remote, reason: auth.reason });
+      const reason = auth.expiredAt === undefined
+        ? `Unauthorized: ${auth.reason}`
+        : tokenExpiredReason(auth.expiredAt);
+      return { ok: false, code: CloseCode.Unauthorized, reason };
+    }
+    if (auth.principal.readKey === "") {
+      log.warn("websocket refused: token has no read scope", {
+        remote: info.remote,
+        token: auth.principal.name,
+      });
       return {
-        ok: true,
-        ackPayload: { seq: deps.hub.status().seq, expires: new Date(expiresAt).toISOString() },
-        closeAfter: {
-          ms: expiresAt - deps.access.now(),
-          code: CloseCode.Unauthorized,
-          reason: tokenExpiredReason(expiresAt),
-        },
+        ok: false,
+        code: CloseCode.Forbidden,
+        reason: "Forbidden: token has no read scope",
       };
-    },
+    }
+    const principal = auth.principal;
+    this.#principal = principal;
+    log.debug("websocket connected", { remote: info.remote, token: principal.name });
+    const expiresAt = principal.expiresAt;
+    if (expiresAt === undefined) return { ok: true, ackPayload: { seq: deps.hub.status().seq } };
+    // The client learns when its token expires (to warn its user), and the
+    // connection is closed then: a token must not outlive its expiry on an open socket.
+    return {
+      ok: true,
+      ackPayload: { seq: deps.hub.status().seq, expires: new Date(expiresAt).toISOString() },
+      closeAfter: {
+        ms: expiresAt - deps.access.now(),
+        code: CloseCode.Unauthorized,
+        reason: tokenExpiredReason(expiresAt),
+      },
+    };
+  }
 
-    async onSubscribe(id, payload, sink) {
-      // The connection only calls this after an ack, so principal is set.
-      const who = principal!;
-      const compiled = deps.documents.get(payload.query);
-      if ("errors" in compiled) return { errors: compiled.errors.map((e) => e.toJSON()) };
-      let selected;
-      let lastSeq: number | undefined;
+  async onSubscribe(
+    id: string,
+    payload: SubscribePayload,
+    sink: SubscriptionSink,
+  ): Promise<SubscribeResult> {
+    const { deps } = this;
+    // The connection only calls this after an ack, so principal is set.
+    const who = this.#principal!;
+    const compiled = deps.documents.get(payload.query);
+    if ("errors" in compiled) return { errors: compiled.errors.map((e) => e.toJSON()) };
+    let selected;
+    let lastSeq: number | undefined;
+    try {
+      selected = selectOperation(compiled.document, payload.operationName);
+      lastSeq = readSeq(payload.extensions?.lastSeq, "extensions.lastSeq") ?? this.#connectionSeq;
+    } catch (error) {
+      return errors((error as Error).message);
+    }
+    const { operation, deltas, rootFields } = selected;
+    const variables = payload.variables ?? {};
+    const context = { store: deps.store, canRead: who.read, readAll: who.readAll };
+    if (operation.operation === "subscription" && rootFields[0] === "workflows") {
       try {
-        selected = selectOperation(compiled.document, payload.operationName);
-        lastSeq = readSeq(payload.extensions?.lastSeq, "extensions.lastSeq") ?? connectionSeq;
+        return await deps.hub.subscribe(who, {
+          mode: deltas ? "delta" : "standard",
+          engineText: operationText(compiled.document, operation),
+          query: asQuery(compiled.document, operation),
+          variables,
+          lastSeq,
+        }, sink);
       } catch (error) {
-        return errors((error as Error).message);
-      }
-      const { operation, deltas, rootFields } = selected;
-      const variables = payload.variables ?? {};
-      const context = { store: deps.store, canRead: who.read, readAll: who.readAll };
-      if (operation.operation === "subscription" && rootFields[0] === "workflows") {
-        try {
-          return await deps.hub.subscribe(who, {
-            mode: deltas ? "delta" : "standard",
-            engineText: operationText(compiled.document, operation),
-            query: asQuery(compiled.document, operation),
-            variables,
-            lastSeq,
-          }, sink);
-        } catch (error) {
-          if (
-            error instanceof TypeError || error instanceof RangeError ||
-            error instanceof SyntaxError
-          ) {
-            return errors(error.message);
-          }
-          throw error;
+        if (
+          error instanceof TypeError || error instanceof RangeError ||
+          error instanceof SyntaxError
+        ) {
+          return errors(error.message);
         }
+        throw error;
       }
-      const args: ExecutionArgs = {
-        schema: deps.schema,
-        document: compiled.document,
-        operationName: payload.operationName ?? undefined,
-        variableValues: variables,
-        contextValue: context,
-      };
-      if (operation.operation === "subscription") return await stream(args, sink, id, log);
-      const result = await execute(args);
-      sink.next(JSON.stringify(result));
-      sink.complete();
-      return { dispose() {} };
-    },
+    }
+    const args: ExecutionArgs = {
+      schema: deps.schema,
+      document: compiled.document,
+      operationName: payload.operationName ?? undefined,
+      variableValues: variables,
+      contextValue: context,
+    };
+    if (operation.operation === "subscription") return await stream(args, sink, id, deps.log);
+    const result = await execute(args);
+    sink.next(JSON.stringify(result));
+    sink.complete();
+    return { dispose() {} };
+  }
 
-    onClose(code, reason) {
-      log.debug("websocket closed", { remote: info.remote, code, reason });
-    },
-  };
+  onClose(code: number, reason: string): void {
+    this.deps.log.debug("websocket closed", { remote: this.info.remote, code, reason });
+  }
 }
 
 async function stream(

@@ -34,6 +34,51 @@ export interface PipelineSources {
   ingestInFlight(): number;
 }
 
+/** The parts of a running server that {@linkcode pipelineSources} reads. */
+export interface PipelineParts {
+  /** The open WebSocket connections. */
+  readonly connections: { status(): ConnectionsStatus };
+  /** The fan-out hub. */
+  readonly hub: { status(): HubStatus };
+  /** The in-memory store. */
+  readonly store: { counts(): Readonly<Record<string, number>> };
+  /** The event feed, once it exists. */
+  readonly feed: () => ReturnType<PipelineSources["feed"]>;
+  /** The request gate of the drain. */
+  readonly gate: { readonly closed: boolean; readonly inFlight: number };
+}
+
+/**
+ * The scrape-time sources of a server's parts, so every server built from
+ * Overlap's pipeline (the peer of the load benchmark too) reads them alike.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pipelineSources } from "./server_metrics.ts";
+ * const sources = pipelineSources({
+ *   connections: { status: () => ({ connections: 0, subscriptions: 0, framesSent: 0, bytesSent: 0, refused: 0 }) },
+ *   hub: { status: () => ({ realms: 0, cohorts: 0, members: 0, seq: 0, events: 0, payloads: 0, frames: 0 }) },
+ *   store: { counts: () => ({ workflows: 1 }) },
+ *   feed: () => undefined,
+ *   gate: { closed: false, inFlight: 2 },
+ * });
+ * assert.equal(sources.ingestInFlight(), 2);
+ * assert.deepEqual(sources.store(), { workflows: 1 });
+ * ```
+ */
+export function pipelineSources(parts: PipelineParts): PipelineSources {
+  const { connections, hub, store, gate } = parts;
+  return {
+    connections: () => connections.status(),
+    hub: () => hub.status(),
+    store: () => store.counts(),
+    feed: parts.feed,
+    draining: () => gate.closed,
+    ingestInFlight: () => gate.inFlight,
+  };
+}
+
 /**
  * Routes counted by name; every other path counts as `other`, so labels stay
  * bounded. An entry ending in `/*` counts every path under it as itself (the

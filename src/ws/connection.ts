@@ -132,15 +132,51 @@ export interface ConnectionStats {
   readonly subscriptions: number;
 }
 
-/** One subscription's state; a new object per `subscribe`, so a reused id is a new entry. */
-interface Entry {
-  readonly id: string;
+// The connection's private steps that a subscription's sink takes. They are
+// set once by the class's static block, so every Entry shares them: a sink
+// is one object per subscription, not an object plus four closures.
+let sendFrame: (connection: GraphqlWsConnection, text: string) => void;
+let endEntry: (connection: GraphqlWsConnection, entry: Entry) => void;
+let disposeEntry: (connection: GraphqlWsConnection, entry: Entry) => void;
+
+/**
+ * One subscription: its state, and the {@linkcode SubscriptionSink} handed
+ * to `onSubscribe`. A new object per `subscribe`, so a reused id is a new
+ * entry.
+ */
+class Entry implements SubscriptionSink {
   /** Set when the subscription ended, for whatever reason. */
-  ended: boolean;
+  ended = false;
+  /** Whether the application's dispose was called (it is called at most once). */
+  disposed = false;
   /** From `onSubscribe`; `undefined` while it is pending or when it returned errors. */
-  dispose: (() => void) | undefined;
-  /** Whether `dispose` was called (it is called at most once). */
-  disposed: boolean;
+  running: { dispose(): void } | undefined = undefined;
+
+  constructor(readonly connection: GraphqlWsConnection, readonly id: string) {}
+
+  next(payloadJson: string): void {
+    if (this.ended) return;
+    sendFrame(this.connection, nextFrame(this.id, payloadJson));
+  }
+
+  error(errors: readonly GraphQLFormattedError[]): void {
+    if (this.ended) return;
+    const frame = errorFrame(this.id, errors); // throws to the caller on an empty list
+    endEntry(this.connection, this);
+    sendFrame(this.connection, frame);
+    disposeEntry(this.connection, this);
+  }
+
+  complete(): void {
+    if (this.ended) return;
+    endEntry(this.connection, this);
+    sendFrame(this.connection, completeFrame(this.id));
+    disposeEntry(this.connection, this);
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
 }
 
 /** The longest wait a timer accepts (2^31-1 ms, about 24.8 days). */
@@ -148,6 +184,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The reason on 4500; the real error goes to the log, never to the client. */
 const INTERNAL_ERROR_REASON = "Internal server error";
+
+function defaultSetTimer(callback: () => void, ms: number): unknown {
+  return setTimeout(callback, ms);
+}
+
+function defaultClearTimer(handle: unknown): void {
+  clearTimeout(handle as number);
+}
 
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
@@ -206,6 +250,12 @@ export class GraphqlWsConnection {
   #framesSent = 0;
   #bytesSent = 0;
 
+  static {
+    sendFrame = (connection, text) => connection.#send(text);
+    endEntry = (connection, entry) => connection.#end(entry);
+    disposeEntry = (connection, entry) => connection.#dispose(entry);
+  }
+
   /**
    * Creates a connection; call {@linkcode opened} once the socket is open.
    *
@@ -226,8 +276,8 @@ export class GraphqlWsConnection {
     this.#hooks = options.hooks;
     this.#limits = options.limits;
     this.#log = options.log ?? silentLogger;
-    this.#setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
-    this.#clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as number));
+    this.#setTimer = options.setTimer ?? defaultSetTimer;
+    this.#clearTimer = options.clearTimer ?? defaultClearTimer;
   }
 
   /**
@@ -477,11 +527,11 @@ export class GraphqlWsConnection {
       );
       return;
     }
-    const entry: Entry = { id, ended: false, dispose: undefined, disposed: false };
+    const entry = new Entry(this, id);
     this.#subscriptions.set(id, entry);
     let result: SubscribeResult;
     try {
-      const pending = this.#hooks.onSubscribe(id, payload, this.#sink(entry));
+      const pending = this.#hooks.onSubscribe(id, payload, entry);
       result = isPromiseLike(pending) ? await pending : pending;
       if ("errors" in result && result.errors.length === 0) {
         throw new RangeError(
@@ -503,8 +553,7 @@ export class GraphqlWsConnection {
       }
       return;
     }
-    const running = result;
-    entry.dispose = () => running.dispose();
+    entry.running = result;
     // Ended while pending (client complete, socket closed, or the sink ended
     // it from inside onSubscribe): stop it now that we can.
     if (entry.ended) this.#dispose(entry);
@@ -518,34 +567,6 @@ export class GraphqlWsConnection {
     this.#dispose(entry);
   }
 
-  #sink(entry: Entry): SubscriptionSink {
-    const id = entry.id;
-    // deno-lint-ignore no-this-alias
-    const connection = this;
-    return {
-      next(payloadJson: string): void {
-        if (entry.ended) return;
-        connection.#send(nextFrame(id, payloadJson));
-      },
-      error(errors: readonly GraphQLFormattedError[]): void {
-        if (entry.ended) return;
-        const frame = errorFrame(id, errors); // throws to the caller on an empty list
-        connection.#end(entry);
-        connection.#send(frame);
-        connection.#dispose(entry);
-      },
-      complete(): void {
-        if (entry.ended) return;
-        connection.#end(entry);
-        connection.#send(completeFrame(id));
-        connection.#dispose(entry);
-      },
-      get closed(): boolean {
-        return entry.ended;
-      },
-    };
-  }
-
   /** Marks `entry` ended and forgets its id, so the client may reuse it. */
   #end(entry: Entry): void {
     entry.ended = true;
@@ -554,10 +575,10 @@ export class GraphqlWsConnection {
 
   /** Calls the application's dispose once, if it has one yet. */
   #dispose(entry: Entry): void {
-    if (entry.dispose === undefined || entry.disposed) return;
+    if (entry.running === undefined || entry.disposed) return;
     entry.disposed = true;
     try {
-      entry.dispose();
+      entry.running.dispose();
     } catch (error) {
       // The subscription is gone either way; a failing dispose is an
       // application bug to log, not a reason to drop the connection.

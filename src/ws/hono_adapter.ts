@@ -1,5 +1,5 @@
 /**
- * Serves {@linkcode GraphqlWsConnection}s over Deno WebSockets through Hono,
+ * Serves {@linkcode GraphqlWsConnection}s over Deno WebSockets on a Hono route,
  * and keeps the count of open connections for `GET /status`.
  *
  * The adapter only moves frames and socket events between Deno's WebSocket
@@ -8,11 +8,14 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { upgradeWebSocket } from "hono/deno";
-import type { WSContext } from "hono/ws";
 import type { Limits } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { type ConnectionLimits, GraphqlWsConnection, type SessionHooks } from "./connection.ts";
+import {
+  type ConnectionLimits,
+  GraphqlWsConnection,
+  type SessionHooks,
+  type Transport,
+} from "./connection.ts";
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from "./protocol.ts";
 
 /** What `GET /status` reports about WebSocket connections. */
@@ -250,6 +253,94 @@ export interface GraphqlWsRouteOptions {
 const decoder = new TextDecoder();
 
 /**
+ * One accepted socket: the connection's {@linkcode Transport}, and the
+ * listener of the socket's four events (`handleEvent`), so a connection
+ * costs one object here rather than a wrapper and a closure per event.
+ */
+class SocketBridge implements Transport {
+  #connection: GraphqlWsConnection | undefined;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly hooks: SessionHooks | undefined,
+    readonly options: GraphqlWsRouteOptions,
+  ) {
+    socket.binaryType = "arraybuffer";
+    socket.addEventListener("open", this);
+    socket.addEventListener("message", this);
+    socket.addEventListener("close", this);
+    socket.addEventListener("error", this);
+  }
+
+  send(text: string): void {
+    this.socket.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  handleEvent(event: Event): void {
+    switch (event.type) {
+      case "open":
+        return this.#opened();
+      case "message":
+        return this.#message(event as MessageEvent);
+      case "close":
+        return this.#closed(event as CloseEvent);
+      case "error":
+        this.options.log.debug("websocket error", { error: (event as ErrorEvent).message });
+    }
+  }
+
+  #opened(): void {
+    const { limits, log, connections } = this.options;
+    if (!this.hooks) {
+      this.socket.close(CloseCode.SubprotocolNotAcceptable, "Subprotocol not acceptable");
+      return;
+    }
+    // Checked at open, not at upgrade, so the check and the add happen in
+    // one turn and a burst of handshakes cannot overshoot the limit.
+    if (connections.size >= limits.maxConnections) {
+      connections.refuse();
+      log.warn("connection refused: at maxConnections", { limit: limits.maxConnections });
+      this.socket.close(
+        CloseCode.TooManyConnections,
+        `Too many connections (limit ${limits.maxConnections})`,
+      );
+      return;
+    }
+    const connection = new GraphqlWsConnection({ transport: this, hooks: this.hooks, limits, log });
+    this.#connection = connection;
+    connections.add(connection);
+    connection.opened();
+  }
+
+  #message(event: MessageEvent): void {
+    const connection = this.#connection;
+    if (connection === undefined) return; // being closed with 4406 or 1013
+    const data = event.data;
+    // Binary frames are read as UTF-8 text, as graphql-ws's `ws` binding
+    // does; binaryType is "arraybuffer", so a Blob cannot arrive.
+    const text = typeof data === "string"
+      ? data
+      : decoder.decode(data instanceof Blob ? new Uint8Array() : data);
+    void connection.receive(text);
+  }
+
+  #closed(event: CloseEvent): void {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    connection.closed(event.code, event.reason);
+    this.options.connections.delete(connection);
+  }
+}
+
+/**
  * A Hono handler serving `graphql-transport-ws` on its route. A request
  * that is not a WebSocket upgrade goes on to the next handler, so the same
  * path can also serve GraphQL over HTTP.
@@ -284,64 +375,18 @@ export function graphqlWsRoute(
   createHooks: (c: Context) => SessionHooks,
   options: GraphqlWsRouteOptions,
 ): MiddlewareHandler {
-  const { limits, log, connections } = options;
   return async function graphqlWs(c, next) {
     // Exactly hono/deno's own test: anything it would not upgrade goes on.
     if (c.req.header("upgrade") !== "websocket") return await next();
     const protocol = selectSubprotocol(c.req.header("sec-websocket-protocol"));
     const accepted = protocol === GRAPHQL_TRANSPORT_WS_PROTOCOL;
+    // Deno's upgrade directly (not hono/deno's helper, which keeps the
+    // request context, a wrapper and a closure per event alive for the
+    // socket's whole life): the socket keeps only its bridge.
+    // Hooks first: once upgraded, the request's headers can no longer be read.
     const hooks = accepted ? createHooks(c) : undefined;
-    let connection: GraphqlWsConnection | undefined;
-    return await upgradeWebSocket(c, {
-      onOpen(_event, ws: WSContext<WebSocket>) {
-        const raw = ws.raw!;
-        raw.binaryType = "arraybuffer";
-        if (!hooks) {
-          ws.close(CloseCode.SubprotocolNotAcceptable, "Subprotocol not acceptable");
-          return;
-        }
-        // Checked at open, not at upgrade, so the check and the add happen
-        // in one turn and a burst of handshakes cannot overshoot the limit.
-        if (connections.size >= limits.maxConnections) {
-          connections.refuse();
-          log.warn("connection refused: at maxConnections", { limit: limits.maxConnections });
-          ws.close(
-            CloseCode.TooManyConnections,
-            `Too many connections (limit ${limits.maxConnections})`,
-          );
-          return;
-        }
-        connection = new GraphqlWsConnection({
-          transport: {
-            send: (text) => ws.send(text),
-            close: (code, reason) => ws.close(code, reason),
-            bufferedAmount: () => raw.bufferedAmount,
-          },
-          hooks,
-          limits,
-          log,
-        });
-        connections.add(connection);
-        connection.opened();
-      },
-      onMessage(event) {
-        if (connection === undefined) return; // being closed with 4406 or 1013
-        const data = event.data;
-        // Binary frames are read as UTF-8 text, as graphql-ws's `ws` binding
-        // does; binaryType is "arraybuffer", so a Blob cannot arrive.
-        const text = typeof data === "string"
-          ? data
-          : decoder.decode(data instanceof Blob ? new Uint8Array() : data);
-        void connection.receive(text);
-      },
-      onClose(event) {
-        if (connection === undefined) return;
-        connection.closed(event.code, event.reason);
-        connections.delete(connection);
-      },
-      onError(event) {
-        log.debug("websocket error", { error: (event as ErrorEvent).message });
-      },
-    }, { protocol });
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { protocol });
+    new SocketBridge(socket, hooks, options);
+    return response;
   };
 }

@@ -57,7 +57,12 @@ function serve(limits = LIMITS) {
   const app = new Hono();
   app.get(
     "/graphql",
-    graphqlWsRoute(() => fakeHooks(serverCloses, (id) => disposals.shift()?.resolve(id)), {
+    graphqlWsRoute((c) => {
+      // The application reads the upgrade's headers here (the token, say):
+      // that must work, so the adapter calls this before upgrading.
+      void c.req.header("authorization");
+      return fakeHooks(serverCloses, (id) => disposals.shift()?.resolve(id));
+    }, {
       limits,
       log: silentLogger,
       connections,
