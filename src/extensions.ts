@@ -29,11 +29,11 @@ import { simulatorExtension } from "./simulator/extension.ts";
 export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
   let heartbeats: HeartbeatExtension | undefined;
   return {
-    async extend(db, log, { auth }) {
+    async extend(db, log, { auth, availability }) {
       const started: Extension[] = [];
       try {
         started.push(await cacheExtension(config, db, log));
-        heartbeats = await startHeartbeats(config, db, log);
+        heartbeats = await startHeartbeats(config, db, log, { availability });
         started.push(heartbeats);
         started.push(
           await simulatorExtension(config, db, log, {

@@ -10,6 +10,11 @@ import { createAccess, isLoopback, loadTokenEntries } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { OverlapEvent } from "./db/event_delta.ts";
+import {
+  DatabaseAvailability,
+  DatabaseUnavailableError,
+  guardDatabase,
+} from "./db/availability.ts";
 import { EventFeed } from "./db/event_feed.ts";
 import { loadSnapshot, pruneEventLog, readEvents, retentionFloor } from "./db/event_log.ts";
 import { openDatabase } from "./db/open.ts";
@@ -17,6 +22,7 @@ import { Hub } from "./fanout/hub.ts";
 import { DocumentCache } from "./graphql/documents.ts";
 import { createSchema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { processMemory } from "./process_memory.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { Store } from "./store/store.ts";
 import { ConnectionRegistry } from "./ws/hono_adapter.ts";
@@ -45,7 +51,7 @@ export interface StartOptions {
   readonly extend?: (
     db: Database,
     log: Logger,
-    context: { readonly auth: "open" | "tokens" },
+    context: { readonly auth: "open" | "tokens"; readonly availability: DatabaseAvailability },
   ) => Promise<Extension[]> | Extension[];
   /** Called with the services once the app is built (the heartbeat route). */
   readonly services?: (services: Services) => Partial<Pick<Services, "heartbeats">>;
@@ -106,14 +112,23 @@ export async function startServer(
     });
   }
   const access = await createAccess(entries);
-  const db = await openDatabase(config, log.child("db"));
+  const rawDb = await openDatabase(config, log.child("db"));
+  // Everything above the adapter goes through the guard: while PostgreSQL is
+  // down, queries fail at once with DatabaseUnavailableError (HTTP 503).
+  const availability = new DatabaseAvailability({
+    probe: () => rawDb.query("select 1"),
+    log: log.child("db"),
+  });
+  const db = guardDatabase(rawDb, availability);
   const extensions: Extension[] = [];
   const feedLog = log.child("feed");
   let feed: EventFeed | undefined;
   let retention: ReturnType<typeof setInterval> | undefined;
   let server: Deno.HttpServer | undefined;
   try {
-    extensions.push(...(await options.extend?.(db, log, { auth: exposure }) ?? []));
+    extensions.push(
+      ...(await options.extend?.(db, log, { auth: exposure, availability }) ?? []),
+    );
     const store = new Store();
     const snapshot = await loadSnapshot(db);
     store.load(snapshot);
@@ -140,7 +155,10 @@ export async function startServer(
       schema,
       documents,
       connections,
+      availability,
       status: () => ({
+        database: availability.status(),
+        process: processMemory(),
         deltasPerSecond: rate.perSecond(),
         feed: { lastSeq: feed?.lastSeq ?? store.seq },
         ...Object.assign({}, ...extensions.map((e) => e.status?.() ?? {})),
@@ -161,10 +179,16 @@ export async function startServer(
       },
     });
     await feed.start();
+    const runningFeedForAvailability = feed;
+    // Back from an outage: catch up at once rather than at the next poll.
+    availability.onChange((available) => available && runningFeedForAvailability.readNow());
     const pruneEvery = Math.min(60_000, Math.max(1000, config.eventRetentionS * 100));
     retention = setInterval(() => {
       pruneEventLog(db, config.eventRetentionS, new Date()).catch((error) =>
-        log.error("event log retention failed", { error })
+        log[error instanceof DatabaseUnavailableError ? "debug" : "error"](
+          "event log retention failed",
+          { error },
+        )
       );
     }, pruneEvery);
     const app = createApp(services);

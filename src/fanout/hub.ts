@@ -32,6 +32,7 @@ import {
   Sieve,
 } from "../../wasm/mod.ts";
 import type { Principal } from "../auth/tokens.ts";
+import { DatabaseUnavailableError } from "../db/availability.ts";
 import type { Logger } from "../log.ts";
 import type { PrunedElement, Store } from "../store/store.ts";
 import { Coverage } from "./coverage.ts";
@@ -251,7 +252,11 @@ export class Hub {
         if ((await this.#history.floor()) > lastSeq) member.overflow = true;
       }
     } catch (error) {
-      this.#log.error("reading the event log for a resume failed; sending a snapshot", { error });
+      // During a database outage this is expected (and logged once elsewhere).
+      const level = error instanceof DatabaseUnavailableError ? "debug" : "error";
+      this.#log[level]("reading the event log for a resume failed; sending a snapshot", {
+        error,
+      });
       member.overflow = true;
     }
     this.#goLive(member);
