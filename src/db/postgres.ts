@@ -132,37 +132,23 @@ class PostgresDatabase implements Database {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#checkOpen();
-    // Not `sql.begin`: when the connection dies inside a transaction, begin
-    // writes ROLLBACK to the dead connection, and postgres.js 3.4.9 then
-    // throws from a setImmediate callback (`socket.write` on null) — an
-    // uncaught TypeError that ends the process (porsager/postgres#1208).
-    // On a reserved connection we issue BEGIN/COMMIT/ROLLBACK ourselves and
-    // never write to one whose connection failed; the server rolls back the
-    // open transaction of a session that ended.
-    const reserved = await this.#sql.reserve();
-    let usable = true;
-    try {
-      await reserved.unsafe("begin");
-      const result = await fn(queryable(reserved as unknown as Sql));
-      await reserved.unsafe("commit");
-      return result;
-    } catch (error) {
-      if (isConnectionError(error)) {
-        usable = false;
-      } else {
-        try {
-          await reserved.unsafe("rollback");
-        } catch (rollbackError) {
-          usable = !isConnectionError(rollbackError);
-          this.#log.warn("rollback failed", { error: rollbackError });
-        }
+    return await this.#sql.begin(async (tx) => {
+      try {
+        return await fn(queryable(tx as unknown as Sql));
+      } catch (error) {
+        // The connection is gone. If `fn` settled now, `begin` would write
+        // ROLLBACK to the dead connection, and postgres.js 3.4.9 then throws
+        // from a setImmediate callback (`socket.write` on null): an uncaught
+        // TypeError that ends the process (porsager/postgres#1208). So this
+        // scope never settles; `begin` rejects on its own when the pool
+        // reports the connection closed, and PostgreSQL rolls back the
+        // transaction of a session that ended. (`sql.reserve()` with our own
+        // BEGIN/COMMIT would avoid this too, but it hangs when it has to open
+        // a connection while `fetch_types` is off.)
+        if (isConnectionError(error)) return await new Promise<never>(() => {});
+        throw error;
       }
-      throw error;
-    } finally {
-      // A dead connection is not handed back: the pool already moved it to
-      // its closed queue, and releasing would put it among the open ones.
-      if (usable) reserved.release();
-    }
+    }) as T;
   }
 
   listen(channel: string, handlers: ListenHandlers): Promise<Unlisten> {
