@@ -137,12 +137,18 @@ export async function startServer(
       query: Object.assign({}, ...extensions.map((e) => e.query ?? {})),
       subscription: Object.assign({}, ...extensions.map((e) => e.subscription ?? {})),
     });
-    const documents = new DocumentCache(schema);
+    const documents = new DocumentCache(schema, { maxFields: config.limits.maxFields });
     const history = {
       readAfter: (seq: number, limit: number) => readEvents(db, seq, limit),
       floor: () => retentionFloor(db),
     };
-    const hub = new Hub({ store, schema, history, log: log.child("hub") });
+    const hub = new Hub({
+      store,
+      schema,
+      history,
+      log: log.child("hub"),
+      maxResultElements: config.limits.maxResultElements,
+    });
     const rate = new RateMeter();
     const connections = new ConnectionRegistry();
     const services: Services = {

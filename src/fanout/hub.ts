@@ -35,6 +35,7 @@ import type { Principal } from "../auth/tokens.ts";
 import { DatabaseUnavailableError } from "../db/availability.ts";
 import type { Logger } from "../log.ts";
 import type { PrunedElement, Store } from "../store/store.ts";
+import { overBudget, ResultBudget } from "../graphql/schema.ts";
 import { Coverage } from "./coverage.ts";
 
 /** Where the hub pushes one subscription's payloads (a graphql-ws subscription). */
@@ -93,6 +94,8 @@ export interface HubOptions {
   readonly log: Logger;
   /** Events a catching-up member may queue before it is resynced instead (default 10,000). */
   readonly maxQueued?: number;
+  /** Most list elements of one snapshot or standard-mode result (`OVERLAP_MAX_RESULT_ELEMENTS`). */
+  readonly maxResultElements?: number;
 }
 
 /** A subscription's handle. */
@@ -176,6 +179,7 @@ export class Hub {
   readonly #history: History;
   readonly #log: Logger;
   readonly #maxQueued: number;
+  readonly #maxResultElements: number | undefined;
   readonly #realms = new Map<string, Realm>();
   #seq: number;
   #events = 0;
@@ -189,6 +193,7 @@ export class Hub {
     this.#history = options.history;
     this.#log = options.log;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    this.#maxResultElements = options.maxResultElements;
     this.#seq = options.store.seq;
   }
 
@@ -216,7 +221,8 @@ export class Hub {
    * the current result in standard mode, or the missed events when it
    * resumes) before live payloads.
    *
-   * @throws {SyntaxError|TypeError|RangeError} from the engine, for a selection it refuses.
+   * @throws {SyntaxError|TypeError|RangeError} from the engine, for a selection it refuses;
+   * {@linkcode ResultTooLargeError} when its first result is over `maxResultElements`.
    */
   async subscribe(
     principal: Principal,
@@ -230,7 +236,14 @@ export class Hub {
     const storeSeq = this.#store.seq;
     if (cohort.mode === "standard" || lastSeq === undefined || lastSeq === storeSeq) {
       if (cohort.mode === "standard" || lastSeq === undefined) {
-        this.#send(member, this.#snapshot(cohort, lastSeq === undefined ? "snapshot" : "resync"));
+        let first: string;
+        try {
+          first = this.#snapshot(cohort, lastSeq === undefined ? "snapshot" : "resync", true);
+        } catch (error) {
+          this.#leave(member);
+          throw error;
+        }
+        this.#send(member, first);
       }
       cohort.members.add(member);
       return membership;
@@ -363,11 +376,14 @@ export class Hub {
   }
 
   #execute(cohort: Cohort): ExecutionResult {
+    const budget = this.#maxResultElements === undefined
+      ? undefined
+      : new ResultBudget(this.#maxResultElements);
     const result = execute({
       schema: this.#schema,
       document: cohort.query,
       variableValues: cohort.variables,
-      contextValue: { store: this.#store, canRead: cohort.realm.principal.read },
+      contextValue: { store: this.#store, canRead: cohort.realm.principal.read, budget },
     });
     if (result instanceof Promise) {
       // Store resolvers are synchronous; a promise here is a programming error.
@@ -378,8 +394,15 @@ export class Hub {
     return result as ExecutionResult;
   }
 
-  #snapshot(cohort: Cohort, kind: "snapshot" | "resync"): string {
+  /**
+   * The current result as a first payload. With `refuseTooLarge`, a result
+   * over the budget throws (the subscribe is refused) instead of being sent
+   * with its error.
+   */
+  #snapshot(cohort: Cohort, kind: "snapshot" | "resync", refuseTooLarge = false): string {
     const result = this.#execute(cohort);
+    const tooLarge = refuseTooLarge ? overBudget(result) : undefined;
+    if (tooLarge) throw tooLarge;
     const extensions: Record<string, unknown> = { seq: this.#store.seq };
     if (cohort.mode === "delta") extensions[kind] = true;
     return JSON.stringify({ ...result, extensions });

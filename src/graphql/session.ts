@@ -19,12 +19,14 @@ import {
   subscribe,
 } from "graphql";
 import { type Access, bearerToken, type Principal } from "../auth/tokens.ts";
+import type { Limits } from "../config.ts";
 import type { Hub } from "../fanout/hub.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import type { SessionHooks, SubscriptionSink } from "../ws/connection.ts";
 import { CloseCode, type PayloadObject } from "../ws/protocol.ts";
 import { asQuery, type DocumentCache, operationText, selectOperation } from "./documents.ts";
+import { overBudget, ResultBudget } from "./schema.ts";
 
 /** What every session of a server shares. */
 export interface SessionDeps {
@@ -40,6 +42,8 @@ export interface SessionDeps {
   readonly store: Store;
   /** Logger. */
   readonly log: Logger;
+  /** Limits; `maxResultElements` bounds each query result (none when absent). */
+  readonly config?: { readonly limits: Pick<Limits, "maxResultElements"> };
 }
 
 /** Facts about the socket's HTTP upgrade request. */
@@ -131,7 +135,13 @@ export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): S
       }
       const { operation, deltas, rootFields } = selected;
       const variables = payload.variables ?? {};
-      const context = { store: deps.store, canRead: who.read, readAll: who.readAll };
+      const max = deps.config?.limits.maxResultElements;
+      const context = {
+        store: deps.store,
+        canRead: who.read,
+        readAll: who.readAll,
+        budget: max === undefined ? undefined : new ResultBudget(max),
+      };
       if (operation.operation === "subscription" && rootFields[0] === "workflows") {
         try {
           return await deps.hub.subscribe(who, {
@@ -160,6 +170,8 @@ export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): S
       };
       if (operation.operation === "subscription") return await stream(args, sink, id, log);
       const result = await execute(args);
+      const tooLarge = overBudget(result);
+      if (tooLarge) return errors(tooLarge.message);
       sink.next(JSON.stringify(result));
       sink.complete();
       return { dispose() {} };
