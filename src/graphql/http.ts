@@ -24,7 +24,7 @@ export interface HttpGraphqlRequest {
 
 /** The HTTP status and JSON body to answer. */
 export interface HttpGraphqlResponse {
-  /** 200 for an executed operation (errors included), 400 for a bad request. */
+  /** 200 for an executed operation (field errors included), 400 for a bad request. */
   readonly status: 200 | 400;
   /** The ExecutionResult (or `{ errors }`). */
   readonly body: Record<string, unknown>;
@@ -115,7 +115,11 @@ export async function runHttpGraphql(
   // Too large: refuse the whole request rather than answer partial data.
   const tooLarge = overBudget(result);
   if (tooLarge) return bad(tooLarge.message);
-  return { status: 200, body: JSON.parse(JSON.stringify(result)) };
+  // No data at all is a request error (variables that do not fit the
+  // operation): the client's mistake, so 400 as for a document that does
+  // not validate.
+  const status = result.data === undefined ? 400 : 200;
+  return { status, body: JSON.parse(JSON.stringify(result)) };
 }
 
 /**
