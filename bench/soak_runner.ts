@@ -186,7 +186,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const stay = -Math.log(1 - prng.next()) * meanMs;
         const until = performance.now() + stay;
         while (disrupting && performance.now() < until) {
-          await sleep(Math.min(1000, until - performance.now()));
+          await sleep(Math.max(0, Math.min(1000, until - performance.now())));
         }
         if (!disrupting) break;
         await client.disconnect();
