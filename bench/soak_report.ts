@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { StreamComparison } from "./soak_stream.ts";
+
 /** One sample of the server's memory. */
 export interface MemorySample {
   /** Seconds since the soak started. */
@@ -38,23 +40,8 @@ export interface MemoryFigure {
   readonly slopeBytesPerMinute: number;
 }
 
-/** Loss figures over every reconnecting client. */
-export interface LossFigures {
-  /** Control frames a client should have had and did not. */
-  readonly lost: number;
-  /** Frames a client had that the control did not. */
-  readonly extra: number;
-  /** Frames whose payload differs from the control's. */
-  readonly corrupt: number;
-  /** Frames out of order. */
-  readonly outOfOrder: number;
-  /** Frames received twice (not a loss; reported). */
-  readonly duplicates: number;
-  /** Resync snapshots (the server could not replay). */
-  readonly resyncs: number;
-  /** Frames the comparison covered. */
-  readonly expected: number;
-}
+/** Loss figures, summed over every reconnecting client (see `compareStreams`). */
+export type LossFigures = StreamComparison;
 
 /** Everything the soak measured. */
 export interface SoakReport {

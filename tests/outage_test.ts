@@ -20,7 +20,7 @@ import { type HeartbeatExtension, startHeartbeats } from "../src/heartbeat/exten
 import { createLogger } from "../src/log.ts";
 import { startServer } from "../src/server.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { postgresBinaries, startCluster } from "./pg_cluster.ts";
+import { clusterTest, startCluster } from "./pg_cluster.ts";
 import { postJson, testConfig, waitFor } from "./server_fixture.ts";
 import { client, type Stream, subscribe } from "./ws_fixture.ts";
 
@@ -89,19 +89,9 @@ function expectedDeltas(events: readonly OverlapEvent[], query: string, afterSeq
 const received = (stream: Stream) =>
   stream.items.slice(1).map((item) => ({ seq: item.extensions?.seq, data: item.data }));
 
-const bin = postgresBinaries();
-const ci = Deno.env.get("CI") === "true";
-
-Deno.test({
-  name: `outage (postgres): 30 s without the database: 503s, no loss, no duplicates, in order${
-    bin || ci ? "" : " [ignored: no PostgreSQL server binaries under /usr/lib/postgresql]"
-  }`,
-  ignore: bin === undefined && !ci,
-  async fn() {
-    assert(
-      bin !== undefined,
-      "PostgreSQL server binaries are missing (apt-get install postgresql)",
-    );
+Deno.test(clusterTest(
+  "outage (postgres): 30 s without the database: 503s, no loss, no duplicates, in order",
+  async () => {
     const cluster = await startCluster();
     const lines: string[] = [];
     const log = createLogger("overlap", "info", (line) => lines.push(line));
@@ -334,7 +324,7 @@ Deno.test({
       await cluster.destroy();
     }
   },
-});
+));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

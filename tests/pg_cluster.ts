@@ -152,3 +152,33 @@ export async function startCluster(): Promise<Cluster> {
   }
   return cluster;
 }
+
+/**
+ * A test that needs a throwaway cluster: reported as ignored (saying why)
+ * where the PostgreSQL server binaries are missing, except in CI
+ * (`CI=true`), where their absence fails the test.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.test(clusterTest("outage: …", async () => {
+ *   const cluster = await startCluster();
+ *   // …
+ * }));
+ * ```
+ */
+export function clusterTest(name: string, fn: () => Promise<void>): Deno.TestDefinition {
+  const found = postgresBinaries() !== undefined;
+  const ci = Deno.env.get("CI") === "true";
+  return {
+    name: found || ci ? name : `${name} [ignored: no PostgreSQL server binaries under ${BIN_ROOT}]`,
+    ignore: !found && !ci,
+    async fn() {
+      if (!found) {
+        throw new Error(
+          `PostgreSQL server binaries are missing under ${BIN_ROOT} (apt-get install postgresql)`,
+        );
+      }
+      await fn();
+    },
+  };
+}
