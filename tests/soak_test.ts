@@ -38,9 +38,9 @@ Deno.test(`soak: ${SECONDS} s, ${CLIENTS} clients reconnecting at random, 0 fram
     );
     assertEquals(report.subscriptionErrors, 0);
     // The run did something worth checking.
-    assert(report.events >= 100, `only ${report.events} events`);
+    assert(report.events >= 50, `only ${report.events} events`);
     assert(report.reconnects >= 500, `only ${report.reconnects} reconnects`);
-    assert(report.loss.expected >= 50_000, `only ${report.loss.expected} frames checked`);
+    assert(report.loss.expected >= 10_000, `only ${report.loss.expected} frames checked`);
     assert(report.memory.procRss.maxBytes < RSS_BOUND, JSON.stringify(report.memory.procRss));
 
     // The files: JSON equal to the report, markdown with the figures, a plot.
