@@ -2,10 +2,15 @@
  * Overlap's entry point: `deno task start`.
  *
  * Reads the configuration from the environment and starts the server:
- * embedded PGlite under `OVERLAP_DATA_DIR` unless `DATABASE_URL` is set. A
- * configuration mistake stops the start with one line naming the variable,
- * and exit code 2; any other failure to start (database, cache servers) with
- * one line naming the cause, and exit code 1. SIGINT/SIGTERM stop it cleanly.
+ * embedded PGlite under `OVERLAP_DATA_DIR` unless `DATABASE_URL` is set.
+ *
+ * Exit codes:
+ * - 0: stopped by SIGTERM/SIGINT after a complete graceful drain;
+ * - 1: could not start (database, cache servers), with one line naming the cause;
+ * - 2: a configuration mistake, with one line naming the variable;
+ * - 3: stopped with the drain incomplete: `OVERLAP_DRAIN_TIMEOUT_MS` passed
+ *   (or a second signal came) first, or a drain step failed; the log says
+ *   what was cut short.
  *
  * @module
  */
@@ -13,23 +18,38 @@ import { type Config, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
 import { standardExtensions } from "./src/extensions.ts";
+import { assetRoutes } from "./src/web/asset_routes.ts";
+import { prepareUi, UI_BUNDLE } from "./src/web/ui_bundle.ts";
+
+/** Exit code of a stop whose drain did not complete. */
+export const EXIT_DRAIN_INCOMPLETE = 3;
 
 function configOrExit(): Config {
   try {
     return loadConfig();
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    console.error(`[overlap] configuration error: ${error.message}`);
+    // The format itself may be what is wrong, so read it as written.
+    const json = Deno.env.get("OVERLAP_LOG_FORMAT") === "json";
+    const log = createLogger("overlap", "error", undefined, undefined, json ? "json" : "text");
+    log.error(`configuration error: ${error.message}`);
     Deno.exit(2);
   }
 }
 
 if (import.meta.main) {
   const config = configOrExit();
-  const log = createLogger("overlap", config.logLevel);
+  const log = createLogger("overlap", config.logLevel, undefined, undefined, config.logFormat);
   let server;
   try {
-    server = await startServer(config, { log, ...standardExtensions(config) });
+    // The UI is built before the server starts when missing or stale; a
+    // failed build is logged and the UI answers 503, the rest runs.
+    const ui = await prepareUi(log.child("ui"));
+    server = await startServer(config, {
+      log,
+      ...standardExtensions(config),
+      web: assetRoutes(ui, UI_BUNDLE.urlPath),
+    });
   } catch (error) {
     // A configuration mistake exits 2; anything else (the database or a
     // cache server would not start) exits 1, with the cause on one line.
@@ -37,10 +57,23 @@ if (import.meta.main) {
     Deno.exit(error instanceof TypeError ? 2 : 1);
   }
   const running = server;
-  const stop = () => {
-    log.info("signal received, stopping");
-    running.close().then(() => Deno.exit(0));
+  let signals = 0;
+  const stop = (signal: Deno.Signal) => {
+    signals++;
+    if (signals > 1) {
+      // An operator who asks twice wants it gone now.
+      log.error("second signal during the drain: exiting now", { signal });
+      Deno.exit(EXIT_DRAIN_INCOMPLETE);
+    }
+    log.info("signal received: draining", { signal, timeoutMs: config.drainTimeoutMs });
+    running.close().then(
+      (report) => Deno.exit(report.completed ? 0 : EXIT_DRAIN_INCOMPLETE),
+      (error) => {
+        log.error("drain failed", { error });
+        Deno.exit(EXIT_DRAIN_INCOMPLETE);
+      },
+    );
   };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
 }

@@ -1,20 +1,22 @@
 /**
  * The parts wired into a production server besides the realtime pipeline:
- * the cache pools and their GraphQL fields, the heartbeat monitor with
- * `POST /api/heartbeats`, and the scheduler simulator. Tests start servers
+ * GraphiQL at `/graphiql`, the cache pools and their GraphQL fields, the
+ * heartbeat monitor with `POST /api/heartbeats`, and the scheduler simulator. Tests start servers
  * without them, or with the ones they exercise.
  *
  * @module
  */
 import { cacheExtension } from "./cache/extension.ts";
 import type { Config } from "./config.ts";
+import { type GraphiqlExtension, graphiqlExtension } from "./graphiql/extension.ts";
 import { type HeartbeatExtension, startHeartbeats } from "./heartbeat/extension.ts";
 import type { Extension, StartOptions } from "./server.ts";
 import { simulatorExtension } from "./simulator/extension.ts";
 
 /**
- * The start options of `deno task start`: cache pools, heartbeat monitor and
- * simulator, in that order (stopped in reverse).
+ * The start options of `deno task start`: GraphiQL (its bundle built in the
+ * background when stale), cache pools, heartbeat monitor and simulator, in
+ * that order (stopped in reverse).
  *
  * @example
  * ```ts
@@ -28,10 +30,13 @@ import { simulatorExtension } from "./simulator/extension.ts";
  */
 export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
   let heartbeats: HeartbeatExtension | undefined;
+  let graphiql: GraphiqlExtension | undefined;
   return {
     async extend(db, log, { auth, availability }) {
       const started: Extension[] = [];
       try {
+        graphiql = graphiqlExtension(log.child("graphiql"));
+        started.push(graphiql);
         started.push(await cacheExtension(config, db, log));
         heartbeats = await startHeartbeats(config, db, log, { availability });
         started.push(heartbeats);
@@ -51,6 +56,7 @@ export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
         if (heartbeats === undefined) throw new Error("the heartbeat monitor is not started");
         return heartbeats.route(body, principal);
       },
+      graphiql: graphiql?.bundle,
     }),
   };
 }

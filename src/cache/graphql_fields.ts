@@ -5,7 +5,11 @@
  * - `Query.artifact(location: String!): Artifact`
  * - `Query.dag(workflowId: ID!): DagLayout`
  * - `Query.jobLog(jobId: ID!, stream: String = "stdout", tail: Int, page: Int, pageSize: Int): JobLog`
+ * - `Query.jobArtifacts(jobId: ID!): [ArtifactEntry!]`: a job's `file://` artifacts (names and
+ *   locations, for `artifact(location)`), listed from the artifact roots by the job_paths layout
  * - `Subscription.searchArtifacts(workflowId: ID!, name: String!, value: String!): SearchArtifactsEvent!`
+ * - `Subscription.readArtifacts(locations: [String!]!): ReadArtifactsEvent!`: the pool's progress
+ *   while it reads (`fraction`), then one event with the artifacts (`done`), for a progress bar
  *
  * Cache errors surface as GraphQL field errors with the cache's message.
  *
@@ -31,9 +35,17 @@ import {
   GraphQLString,
 } from "graphql";
 import type { GraphQLFieldConfigMap, GraphQLNullableType } from "graphql";
-import { artifactPath, artifactPathWorkflow, artifactWorkflow } from "./job_paths.ts";
+import {
+  artifactPath,
+  artifactPathWorkflow,
+  artifactWorkflow,
+  isArtifactName,
+  jobArtifactDir,
+  parseJobId,
+} from "./job_paths.ts";
 import type { CachePools } from "./pools.ts";
 import type { Artifact } from "./artifact_cache.ts";
+import type { CacheFuture } from "./future.ts";
 
 /** The fields to merge into the schema's root types. */
 export interface CacheFields {
@@ -179,6 +191,114 @@ const JobLogType = new GraphQLObjectType({
   },
 });
 
+const ArtifactEntryType = new GraphQLObjectType({
+  name: "ArtifactEntry",
+  description: "One artifact file of a job: fetch its content with artifact(location).",
+  fields: {
+    name: { type: nonNull(GraphQLString) },
+    location: { type: nonNull(GraphQLString) },
+    size: { type: GraphQLFloat },
+  },
+});
+
+const ReadArtifactsEventType = new GraphQLObjectType({
+  name: "ReadArtifactsEvent",
+  fields: {
+    fraction: {
+      type: nonNull(GraphQLFloat),
+      description: "Share of the locations read (1 when done).",
+    },
+    done: { type: nonNull(GraphQLBoolean) },
+    artifacts: {
+      type: new GraphQLList(new GraphQLNonNull(ArtifactType)),
+      description: "Set on the last event, in the order of the locations.",
+    },
+  },
+});
+
+/** One event of a `readArtifacts` subscription. */
+export interface ReadArtifactsEvent {
+  readonly fraction: number;
+  readonly done: boolean;
+  readonly artifacts: Artifact[] | null;
+}
+
+async function* readArtifactsEvents(
+  read: CacheFuture<Artifact[]>,
+): AsyncGenerator<ReadArtifactsEvent> {
+  try {
+    for await (const event of read.events()) {
+      yield event.type === "progress"
+        ? { fraction: event.fraction, done: false, artifacts: null }
+        : { fraction: 1, done: true, artifacts: event.value };
+    }
+  } finally {
+    // The client unsubscribed (or the read ended): stop waiting for it.
+    read.cancel("the subscription ended");
+  }
+}
+
+/** The most locations one `readArtifacts` subscription may read. */
+export const MAX_READ_ARTIFACTS = 100;
+
+/** The most artifacts `jobArtifacts` lists for one job. */
+export const MAX_JOB_ARTIFACTS = 500;
+
+/** One listed artifact. */
+export interface ArtifactEntry {
+  readonly name: string;
+  readonly location: string;
+  readonly size: number;
+}
+
+/**
+ * Lists a job's artifact files under `roots` (by the job_paths layout),
+ * sorted by name, at most {@linkcode MAX_JOB_ARTIFACTS}. Only regular
+ * files with safe names; a missing directory is no artifacts.
+ *
+ * @throws {TypeError} for a malformed job id.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listJobArtifacts } from "./graphql_fields.ts";
+ * const root = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.mkdir(`${root}/u/f/1/a/01`, { recursive: true });
+ * await Deno.writeTextFile(`${root}/u/f/1/a/01/metrics.json`, "{}");
+ * const [entry] = await listJobArtifacts("~u/f//1/a/01", [root]);
+ * assert.deepEqual(entry, { name: "metrics.json", location: `file://${root}/u/f/1/a/01/metrics.json`, size: 2 });
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function listJobArtifacts(
+  jobId: string,
+  roots: readonly string[],
+): Promise<ArtifactEntry[]> {
+  const job = parseJobId(jobId);
+  if (job === null) throw new TypeError(`not a job id: ${JSON.stringify(jobId)}`);
+  const out: ArtifactEntry[] = [];
+  for (const root of roots) {
+    const dir = jobArtifactDir(root, job);
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (!entry.isFile || !isArtifactName(entry.name)) continue;
+        const { size } = await Deno.stat(`${dir}/${entry.name}`);
+        const location = `file://${dir.split("/").map(encodeURIComponent).join("/")}/${
+          encodeURIComponent(entry.name)
+        }`;
+        out.push({ name: entry.name, location, size });
+        if (out.length >= MAX_JOB_ARTIFACTS) break;
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(
+    0,
+    MAX_JOB_ARTIFACTS,
+  );
+}
+
 const SearchArtifactsEventType = new GraphQLObjectType<SearchArtifactsEvent>({
   name: "SearchArtifactsEvent",
   fields: {
@@ -229,6 +349,16 @@ export function cacheFields(
         resolve: (_root, args: { workflowId: string }, context) =>
           mayRead(context, args.workflowId) ? pools.dag.getDag(args.workflowId) : null,
       },
+      jobArtifacts: {
+        type: new GraphQLList(new GraphQLNonNull(ArtifactEntryType)),
+        description: "A job's file:// artifacts; null for a workflow the caller may not read.",
+        args: { jobId: { type: nonNull(GraphQLID) } },
+        resolve: (_root, args: { jobId: string }, context) => {
+          const cut = args.jobId.indexOf("//");
+          if (cut !== -1 && !mayRead(context, args.jobId.slice(0, cut))) return null;
+          return listJobArtifacts(args.jobId, pools.artifactRoots);
+        },
+      },
       jobLog: {
         type: JobLogType,
         description: "A page or the tail of a job's log; null when the job has no log yet.",
@@ -259,6 +389,35 @@ export function cacheFields(
       },
     },
     subscription: {
+      readArtifacts: {
+        type: nonNull(ReadArtifactsEventType),
+        args: {
+          locations: {
+            type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))),
+          },
+        },
+        // Checked before the stream starts, so a refusal is an error result
+        // for this subscription, not a failure in the middle of a stream.
+        subscribe: async (_root: unknown, args: { locations: string[] }, context: unknown) => {
+          if (args.locations.length > MAX_READ_ARTIFACTS) {
+            throw new RangeError(
+              `readArtifacts reads at most ${MAX_READ_ARTIFACTS} locations, got ${args.locations.length}`,
+            );
+          }
+          if (!mayReadAll(context)) {
+            for (const location of args.locations) {
+              if (!await mayReadArtifact(context, location, pools.artifactRoots)) {
+                throw new Deno.errors.PermissionDenied(
+                  `not allowed to read ${location}: a token scoped to some workflows may read ` +
+                    "only file:// artifacts of those workflows under the artifact roots",
+                );
+              }
+            }
+          }
+          return readArtifactsEvents(pools.artifacts.getArtifacts(args.locations));
+        },
+        resolve: (event: unknown) => event,
+      },
       searchArtifacts: {
         type: nonNull(SearchArtifactsEventType),
         args: {

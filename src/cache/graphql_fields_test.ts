@@ -48,6 +48,8 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
         dag(workflowId: "~u/f") { layers nodes { id layer x y } edges { source target points { x y } } }
         jobLog(jobId: "~u/f//1/a/01", stream: "stderr", tail: 2) { lines size }
         none: jobLog(jobId: "~u/f//1/a/02") { lines }
+        jobArtifacts(jobId: "~u/f//1/a/01") { name location size }
+        noArtifacts: jobArtifacts(jobId: "~u/f//1/a/02") { name }
       }`,
       variableValues: { loc: `file://${base}/art/u/f/1/a/01/score` },
       contextValue: { canRead: () => true, readAll: true },
@@ -66,6 +68,10 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
     assertEquals((data.dag.nodes as { layer: number }[]).map((node) => node.layer), [0, 1]);
     assertEquals(data.jobLog, { lines: ["e2", "e3"], size: 9 });
     assertEquals(data.none, null);
+    assertEquals(data.jobArtifacts, [
+      { name: "score", location: `file://${base}/art/u/f/1/a/01/score`, size: 1 },
+    ]);
+    assertEquals(data.noArtifacts, []);
 
     const bad = await graphql({
       schema,
@@ -89,6 +95,40 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
     assertEquals(events.at(-1), { fraction: 1, done: true, jobIds: ["~u/f//1/a/01"] });
     assert(events.length >= 2 && events.slice(0, -1).every((event) => event?.done === false));
 
+    // readArtifacts: progress (two locations), then the artifacts in order.
+    await Deno.writeTextFile(`${base}/art/u/f/1/a/01/loss`, "0.1");
+    const read = await subscribe({
+      schema,
+      document: parse(`subscription ($l: [String!]!) {
+        readArtifacts(locations: $l) { fraction done artifacts { location text } }
+      }`),
+      variableValues: {
+        l: [`file://${base}/art/u/f/1/a/01/loss`, `file://${base}/art/u/f/1/a/01/score`],
+      },
+      contextValue: { canRead: () => true, readAll: false },
+    });
+    assert(Symbol.asyncIterator in read);
+    const reads: { fraction: number; done: boolean; artifacts: unknown }[] = [];
+    for await (const event of read) {
+      reads.push(JSON.parse(JSON.stringify(event.data?.readArtifacts)));
+    }
+    assertEquals(reads.at(-1), {
+      fraction: 1,
+      done: true,
+      artifacts: [
+        { location: `file://${base}/art/u/f/1/a/01/loss`, text: "0.1" },
+        { location: `file://${base}/art/u/f/1/a/01/score`, text: "9" },
+      ],
+    });
+    assert(reads.slice(0, -1).every((e) => !e.done && e.fraction < 1 && e.artifacts === null));
+    const refused = await subscribe({
+      schema,
+      document: parse(`subscription { readArtifacts(locations: ["file:///etc/passwd"]) { done } }`),
+      contextValue: { canRead: () => true, readAll: false },
+    });
+    assert(!(Symbol.asyncIterator in refused), "refused before any stream starts");
+    assert(JSON.stringify(refused).includes("not allowed to read file:///etc/passwd"));
+
     // A workflow outside the caller's read scope: null, and a search that finds nothing.
     const outside = { canRead: (id: string) => id !== "~u/f", readAll: false };
     const hidden = await graphql({
@@ -96,10 +136,13 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts subscription",
       source: `{
         dag(workflowId: "~u/f") { layers }
         jobLog(jobId: "~u/f//1/a/01", stream: "stderr", tail: 2) { lines }
+        jobArtifacts(jobId: "~u/f//1/a/01") { name }
       }`,
       contextValue: outside,
     });
-    assertEquals(JSON.parse(JSON.stringify(hidden)), { data: { dag: null, jobLog: null } });
+    assertEquals(JSON.parse(JSON.stringify(hidden)), {
+      data: { dag: null, jobLog: null, jobArtifacts: null },
+    });
     const hiddenSearch = await subscribe({
       schema,
       document: parse(`subscription {
