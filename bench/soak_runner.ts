@@ -91,19 +91,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const dataDir = await Deno.makeTempDir({ prefix: "overlap_soak_" });
   const startedAt = new Date();
   const server = await startServerProcess({
-    env: {
-      OVERLAP_DATA_DIR: dataDir,
-      OVERLAP_SIMULATOR: "0",
-      OVERLAP_LOG_LEVEL: "warn",
-      OVERLAP_HEARTBEAT_INTERVAL_S: "2",
-      OVERLAP_HEARTBEAT_BUFFER_S: "2",
-      // Short retention, so pruning runs during the soak (clients are never
-      // away longer than a few seconds).
-      OVERLAP_EVENT_RETENTION_S: "120",
-      OVERLAP_MAX_CONNECTIONS: String(options.clients + 100),
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-    },
-    onLine: (line) => progress(`server: ${line}`),
+    OVERLAP_HEARTBEAT_INTERVAL_S: "2",
+    OVERLAP_HEARTBEAT_BUFFER_S: "2",
+    // Short retention, so pruning runs during the soak (clients are never
+    // away longer than a few seconds).
+    OVERLAP_EVENT_RETENTION_S: "120",
+    OVERLAP_MAX_CONNECTIONS: String(options.clients + 100),
+    OVERLAP_DATA_DIR: dataDir,
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
   });
   const status = async () => await (await fetch(`${server.url}/status`)).json();
   const simulator = new Simulator({
@@ -305,6 +300,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await Promise.all([...clients, ...controls].map((c) => c.stop().catch(() => {})));
     const code = await server.stop();
     if (code !== 0) progress(`soak: the server exited with ${code}`);
+    const errors = server.lines.filter((line) => line.level === "error");
+    progress(`soak: the server logged ${server.lines.length} lines, ${errors.length} errors`);
+    for (const line of errors.slice(0, 20)) progress(`server: ${JSON.stringify(line)}`);
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 }
