@@ -178,6 +178,11 @@ export class EventFeed {
   async catchUp(): Promise<void> {
     if (this.#state !== "started") throw new TypeError(`the feed is ${this.#state}, not started`);
     const target = await latestSeq(this.#db);
+    // Stopped while the query ran: stop() has already rejected the waiters,
+    // so one added now would never settle.
+    if (this.#state !== "started") {
+      throw new TypeError("the event feed stopped before catching up");
+    }
     if (target > this.#headSeq) this.#headSeq = target;
     if (target <= this.#lastSeq) return;
     const done = new Promise<void>((resolve, reject) => {
