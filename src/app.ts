@@ -22,6 +22,7 @@ import { bodyLimit } from "hono/body-limit";
 import { originAllowed } from "./auth/origin.ts";
 import { type Access, bearerToken, type Principal } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
+import { type DatabaseAvailability, DatabaseUnavailableError } from "./db/availability.ts";
 import type { Database } from "./db/database.ts";
 import type { Hub } from "./fanout/hub.ts";
 import type { DocumentCache } from "./graphql/documents.ts";
@@ -69,6 +70,8 @@ export interface Services {
   readonly documents: DocumentCache;
   /** Open WebSocket connections. */
   readonly connections: ConnectionRegistry;
+  /** Whether the database can be reached (`GET /status` → `database`). */
+  readonly availability: DatabaseAvailability;
   /** Extra figures merged into `GET /status` (event feed, rates, cache pools). */
   readonly status: () => Record<string, unknown>;
   /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
@@ -111,8 +114,9 @@ export function workflowsWritten(delta: ValidDelta): Set<string> {
  * Creates the HTTP application over `services`.
  *
  * Every error goes through one handler: client errors answer their status
- * and a message saying what was wrong; anything else is logged and answers
- * 500 without internal detail.
+ * and a message saying what was wrong; a database outage answers 503 with
+ * `Retry-After`; anything else is logged and answers 500 without internal
+ * detail.
  *
  * @example
  * ```ts ignore
@@ -331,6 +335,11 @@ export function createApp(services: Services): Hono {
     if (err instanceof HttpError) {
       if (err.status === 503) c.header("retry-after", String(DRAIN_RETRY_AFTER_S));
       return c.json({ error: err.message } satisfies ErrorBody, err.status);
+    }
+    if (err instanceof DatabaseUnavailableError) {
+      // The outage itself is logged once by DatabaseAvailability.
+      c.header("Retry-After", String(err.retryAfterS));
+      return c.json({ error: err.message } satisfies ErrorBody, 503);
     }
     log.error("request failed", { method: c.req.method, path: c.req.path, error: err });
     return c.json({ error: "internal error" } satisfies ErrorBody, 500);

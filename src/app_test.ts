@@ -1,6 +1,7 @@
 import { assertEquals } from "../tests/assert.ts";
 import { testConfig } from "../tests/server_fixture.ts";
 import { createApp } from "./app.ts";
+import { DatabaseAvailability, guardDatabase } from "./db/availability.ts";
 import { silentLogger } from "./log.ts";
 import { startServer } from "./server.ts";
 
@@ -93,4 +94,46 @@ Deno.test("app: a server on a non-loopback address without tokens refuses to sta
     "OVERLAP_HOST=0.0.0.0 is not a loopback address and no tokens are configured; " +
       "set OVERLAP_TOKENS or OVERLAP_TOKENS_FILE, or bind to 127.0.0.1",
   );
+});
+
+Deno.test("app: while the database is down, ingest answers 503 with Retry-After and queries still answer", async () => {
+  const server = await startServer(testConfig(), { log: silentLogger });
+  // A second availability whose probe never runs, so the outage lasts as long as the test needs.
+  const availability = new DatabaseAvailability({
+    probe: () => Promise.resolve(),
+    timers: { setTimeout: () => 0, clearTimeout: () => {} },
+  });
+  const db = guardDatabase(server.services.db, availability);
+  try {
+    const app = createApp({ ...server.services, db, availability });
+    const post = () =>
+      app.request("/api/deltas", {
+        method: "POST",
+        body: '{"workflows":[{"id":"~u/f","statusMsg":"x"}]}',
+        headers: { "content-type": "application/json" },
+      });
+    assertEquals((await post()).status, 200);
+    availability.reportFailure(
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }),
+    );
+    const refused = await post();
+    assertEquals(refused.status, 503);
+    assertEquals(refused.headers.get("retry-after"), "2");
+    assertEquals(await refused.json(), {
+      error: "database unavailable: connect ECONNREFUSED 127.0.0.1:5432; retry later",
+    });
+    // A bad body is still a 400: validation comes before the database.
+    const bad = await app.request("/api/deltas", {
+      method: "POST",
+      body: '{"workflows":[{"id":"~u/f","statusMsg":3}]}',
+      headers: { "content-type": "application/json" },
+    });
+    assertEquals(bad.status, 400);
+    await bad.body?.cancel();
+    const query = await app.request("/graphql?query=%7Bworkflows%7Bid%7D%7D");
+    assertEquals(await query.json(), { data: { workflows: [{ id: "~u/f" }] } });
+  } finally {
+    availability.close();
+    await server.close();
+  }
 });

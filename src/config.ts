@@ -36,6 +36,10 @@ export interface Limits {
   readonly maxBodyBytes: number;
   /** Time a socket has to send `connection_init`, in ms (`OVERLAP_INIT_TIMEOUT_MS`). */
   readonly initTimeoutMs: number;
+  /** Most fields one GraphQL operation selects, aliases and fragments expanded (`OVERLAP_MAX_FIELDS`). */
+  readonly maxFields: number;
+  /** Most list elements one GraphQL result holds (`OVERLAP_MAX_RESULT_ELEMENTS`). */
+  readonly maxResultElements: number;
 }
 
 /** The server's configuration. */
@@ -132,6 +136,8 @@ export const DEFAULTS: Config = Object.freeze({
     sendBufferBytes: 4 * MIB,
     maxBodyBytes: 16 * MIB,
     initTimeoutMs: 3000,
+    maxFields: 1000,
+    maxResultElements: 500_000,
   }),
   logLevel: "info",
   logFormat: "text",
@@ -236,6 +242,14 @@ export function loadConfig(env: EnvSource = Deno.env): Config {
       ),
       maxBodyBytes: readInteger(env, "OVERLAP_MAX_BODY_BYTES", d.maxBodyBytes, 1024, 1024 * MIB),
       initTimeoutMs: readInteger(env, "OVERLAP_INIT_TIMEOUT_MS", d.initTimeoutMs, 1, 3600_000),
+      maxFields: readInteger(env, "OVERLAP_MAX_FIELDS", d.maxFields, 1, 1_000_000),
+      maxResultElements: readInteger(
+        env,
+        "OVERLAP_MAX_RESULT_ELEMENTS",
+        d.maxResultElements,
+        1,
+        100_000_000,
+      ),
     },
     logLevel: readChoice(env, "OVERLAP_LOG_LEVEL", ["debug", "info", "warn", "error"], "info"),
     logFormat: readChoice(env, "OVERLAP_LOG_FORMAT", ["text", "json"], DEFAULTS.logFormat),

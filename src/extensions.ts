@@ -33,13 +33,13 @@ export function standardExtensions(config: Config): Omit<StartOptions, "log"> {
   let heartbeats: HeartbeatExtension | undefined;
   let web: WebExtension | undefined;
   return {
-    async extend(db, log, { auth }) {
+    async extend(db, log, { auth, availability }) {
       const started: Extension[] = [];
       try {
         web = webExtension(log.child("web"));
         started.push(web);
         started.push(await cacheExtension(config, db, log));
-        heartbeats = await startHeartbeats(config, db, log);
+        heartbeats = await startHeartbeats(config, db, log, { availability });
         started.push(heartbeats);
         started.push(
           await simulatorExtension(config, db, log, {

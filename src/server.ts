@@ -23,6 +23,11 @@ import { createAccess, isLoopback, loadTokenEntries } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { OverlapEvent } from "./db/event_delta.ts";
+import {
+  DatabaseAvailability,
+  DatabaseUnavailableError,
+  guardDatabase,
+} from "./db/availability.ts";
 import { EventFeed } from "./db/event_feed.ts";
 import { loadSnapshot, pruneEventLog, readEvents, retentionFloor } from "./db/event_log.ts";
 import { openDatabase } from "./db/open.ts";
@@ -30,6 +35,7 @@ import { Hub } from "./fanout/hub.ts";
 import { DocumentCache } from "./graphql/documents.ts";
 import { createSchema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { processMemory } from "./process_memory.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { Store } from "./store/store.ts";
 import { ConnectionRegistry } from "./ws/hono_adapter.ts";
@@ -99,7 +105,7 @@ export interface StartOptions {
   readonly extend?: (
     db: Database,
     log: Logger,
-    context: { readonly auth: "open" | "tokens" },
+    context: { readonly auth: "open" | "tokens"; readonly availability: DatabaseAvailability },
   ) => Promise<Extension[]> | Extension[];
   /** Public pages over browser bundles (the UI, GraphiQL); tests pass them here. */
   readonly web?: Services["web"];
@@ -176,14 +182,23 @@ export async function startServer(
     });
   }
   const access = await createAccess(entries, { now: options.now });
-  const db = await openDatabase(config, log.child("db"));
+  const rawDb = await openDatabase(config, log.child("db"));
+  // Everything above the adapter goes through the guard: while PostgreSQL is
+  // down, queries fail at once with DatabaseUnavailableError (HTTP 503).
+  const availability = new DatabaseAvailability({
+    probe: () => rawDb.query("select 1"),
+    log: log.child("db"),
+  });
+  const db = guardDatabase(rawDb, availability);
   const extensions: Extension[] = [];
   const feedLog = log.child("feed");
   let feed: EventFeed | undefined;
   let retention: ReturnType<typeof setInterval> | undefined;
   let server: Deno.HttpServer | undefined;
   try {
-    extensions.push(...(await options.extend?.(db, log, { auth: exposure }) ?? []));
+    extensions.push(
+      ...(await options.extend?.(db, log, { auth: exposure, availability }) ?? []),
+    );
     const store = new Store();
     const snapshot = await loadSnapshot(db);
     store.load(snapshot);
@@ -192,12 +207,18 @@ export async function startServer(
       query: Object.assign({}, ...extensions.map((e) => e.query ?? {})),
       subscription: Object.assign({}, ...extensions.map((e) => e.subscription ?? {})),
     });
-    const documents = new DocumentCache(schema);
+    const documents = new DocumentCache(schema, { maxFields: config.limits.maxFields });
     const history = {
       readAfter: (seq: number, limit: number) => readEvents(db, seq, limit),
       floor: () => retentionFloor(db),
     };
-    const hub = new Hub({ store, schema, history, log: log.child("hub") });
+    const hub = new Hub({
+      store,
+      schema,
+      history,
+      log: log.child("hub"),
+      maxResultElements: config.limits.maxResultElements,
+    });
     const rate = new RateMeter();
     const connections = new ConnectionRegistry();
     const gate = new RequestGate();
@@ -216,10 +237,13 @@ export async function startServer(
       schema,
       documents,
       connections,
+      availability,
       metrics,
       gate,
       web: options.web,
       status: () => ({
+        database: availability.status(),
+        process: processMemory(),
         deltasPerSecond: rate.perSecond(),
         feed: { lastSeq: feed?.lastSeq ?? store.seq },
         ...Object.assign({}, ...extensions.map((e) => e.status?.() ?? {})),
@@ -242,10 +266,16 @@ export async function startServer(
       },
     });
     await feed.start();
+    const runningFeedForAvailability = feed;
+    // Back from an outage: catch up at once rather than at the next poll.
+    availability.onChange((available) => available && runningFeedForAvailability.readNow());
     const pruneEvery = Math.min(60_000, Math.max(1000, config.eventRetentionS * 100));
     retention = setInterval(() => {
       pruneEventLog(db, config.eventRetentionS, new Date()).catch((error) =>
-        log.error("event log retention failed", { error })
+        log[error instanceof DatabaseUnavailableError ? "debug" : "error"](
+          "event log retention failed",
+          { error },
+        )
       );
     }, pruneEvery);
     const app = createApp(services);

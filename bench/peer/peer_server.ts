@@ -30,6 +30,7 @@ import { WebSocketServer } from "ws";
 import { createApp, type Services } from "../../src/app.ts";
 import { createAccess } from "../../src/auth/tokens.ts";
 import type { Config } from "../../src/config.ts";
+import { DatabaseAvailability, guardDatabase } from "../../src/db/availability.ts";
 import { EventFeed } from "../../src/db/event_feed.ts";
 import { loadSnapshot, readEvents, retentionFloor } from "../../src/db/event_log.ts";
 import { openDatabase } from "../../src/db/open.ts";
@@ -131,7 +132,13 @@ export function readTransport(value: string | undefined): PeerTransport {
  */
 export async function startPeerServer(config: Config, options: PeerOptions): Promise<RunningPeer> {
   const log = options.log ?? silentLogger;
-  const db = await openDatabase(config, log.child("db"));
+  const rawDb = await openDatabase(config, log.child("db"));
+  // The same guard as Overlap's server, so ingest behaves alike (503 while down).
+  const availability = new DatabaseAvailability({
+    probe: () => rawDb.query("select 1"),
+    log: log.child("db"),
+  });
+  const db = guardDatabase(rawDb, availability);
   const store = new Store();
   store.load(await loadSnapshot(db));
   const channel = new EventChannel<PeerEvent>();
@@ -182,6 +189,7 @@ export async function startPeerServer(config: Config, options: PeerOptions): Pro
     connections,
     metrics,
     gate,
+    availability,
     status: () => ({ peer: { transport: options.transport, subscribers: channel.size } }),
   };
   const app = createApp(services);

@@ -12,6 +12,7 @@
  */
 import type { Database, Unlisten } from "./database.ts";
 import type { OverlapEvent } from "./event_delta.ts";
+import { DatabaseUnavailableError } from "./availability.ts";
 import { latestSeq, readEvents, retentionFloor } from "./event_log.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
@@ -177,6 +178,11 @@ export class EventFeed {
   async catchUp(): Promise<void> {
     if (this.#state !== "started") throw new TypeError(`the feed is ${this.#state}, not started`);
     const target = await latestSeq(this.#db);
+    // Stopped while the query ran: stop() has already rejected the waiters,
+    // so one added now would never settle.
+    if (this.#state !== "started") {
+      throw new TypeError("the event feed stopped before catching up");
+    }
     if (target > this.#headSeq) this.#headSeq = target;
     if (target <= this.#lastSeq) return;
     const done = new Promise<void>((resolve, reject) => {
@@ -184,6 +190,19 @@ export class EventFeed {
     });
     this.#read();
     return await done;
+  }
+
+  /**
+   * Reads the log now instead of at the next notification or poll: the
+   * server calls it when the database is back after an outage.
+   *
+   * @example
+   * ```ts ignore
+   * availability.onChange((available) => available && feed.readNow());
+   * ```
+   */
+  readNow(): void {
+    this.#read();
   }
 
   /** Stops listening and polling; waits for a delivery in progress. */
@@ -237,8 +256,10 @@ export class EventFeed {
           this.#settle();
         }
       } catch (error) {
-        // The next notification or poll retries from the same lastSeq.
-        this.#log.error("event feed read failed; retrying on the next poll", {
+        // The next notification or poll retries from the same lastSeq. An
+        // outage is logged once where it is detected, not on every poll.
+        const level = error instanceof DatabaseUnavailableError ? "debug" : "error";
+        this.#log[level]("event feed read failed; retrying on the next poll", {
           lastSeq: this.#lastSeq,
           error,
         });

@@ -230,6 +230,46 @@ for (const dbCase of dbCases()) {
           "batch must be a positive integer, got 0",
         );
       });
+
+      await t.step(
+        "a catchUp whose first query outlives stop() rejects instead of hanging",
+        async () => {
+          // The race behind a hung test run: stop() came while catchUp still
+          // awaited its latestSeq query, and the waiter it added afterwards was
+          // never settled.
+          let release = () => {};
+          let held = false;
+          const slow: Database = {
+            kind: db.kind,
+            query: async (sql, params) => {
+              if (held === false && sql.includes("max(seq)")) {
+                held = true;
+                await new Promise<void>((resolve) => release = resolve);
+              }
+              return await db.query(sql, params);
+            },
+            transaction: (fn) => db.transaction(fn),
+            listen: (channel, handlers) => db.listen(channel, handlers),
+            close: () => db.close(),
+          };
+          const feed = new EventFeed(slow, {
+            afterSeq: await latestSeq(db),
+            pollMs: 60_000,
+            onEvents: () => {},
+          });
+          await feed.start();
+          await write(db, 8);
+          const pending = feed.catchUp();
+          await waitFor("catchUp's query to be held", () => held);
+          await feed.stop();
+          release();
+          await assertRejects(
+            () => pending,
+            TypeError,
+            "the event feed stopped before catching up",
+          );
+        },
+      );
     } finally {
       await drop();
     }

@@ -11,6 +11,7 @@
 import postgres from "postgres";
 import type { Database, ListenHandlers, Queryable, Row, Unlisten } from "./database.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { isConnectionError } from "./availability.ts";
 
 /** Options of {@linkcode openPostgres}; the defaults suit the server. */
 export interface PostgresOptions {
@@ -65,6 +66,11 @@ export async function openPostgres(
   }
   const common = {
     connect_timeout: options.connectTimeoutS ?? 10,
+    // postgres.js waits up to 20 s (3^retries / 100 s) before reconnecting
+    // after failures, so after an outage the first queries would wait that
+    // long. The server probes once a second itself (availability.ts), so a
+    // short fixed pause is enough.
+    backoff: () => 0.1,
     onnotice: () => {},
     types: TYPES,
     // Parameters are typed by the `$n::type` casts in our SQL, not by the driver.
@@ -126,7 +132,23 @@ class PostgresDatabase implements Database {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#checkOpen();
-    return await this.#sql.begin((tx) => fn(queryable(tx as unknown as Sql))) as T;
+    return await this.#sql.begin(async (tx) => {
+      try {
+        return await fn(queryable(tx as unknown as Sql));
+      } catch (error) {
+        // The connection is gone. If `fn` settled now, `begin` would write
+        // ROLLBACK to the dead connection, and postgres.js 3.4.9 then throws
+        // from a setImmediate callback (`socket.write` on null): an uncaught
+        // TypeError that ends the process (porsager/postgres#1208). So this
+        // scope never settles; `begin` rejects on its own when the pool
+        // reports the connection closed, and PostgreSQL rolls back the
+        // transaction of a session that ended. (`sql.reserve()` with our own
+        // BEGIN/COMMIT would avoid this too, but it hangs when it has to open
+        // a connection while `fetch_types` is off.)
+        if (isConnectionError(error)) return await new Promise<never>(() => {});
+        throw error;
+      }
+    }) as T;
   }
 
   listen(channel: string, handlers: ListenHandlers): Promise<Unlisten> {
@@ -215,7 +237,9 @@ class Listener {
           await this.#sql.unsafe(`listen ${quoteIdent(channel)}`);
         }
       } catch (error) {
-        this.#log.warn("listen reconnect failed", { attempt: attempt + 1, error });
+        // One line for the first failure; an outage's worth of retries is debug.
+        if (attempt === 0) this.#log.warn("listen reconnect failed; retrying", { error });
+        else this.#log.debug("listen reconnect failed", { attempt: attempt + 1, error });
         this.#retry(attempt + 1, Math.min(delayMs * 2, 5000));
         return;
       }

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../../tests/assert.ts";
+import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { dbCases, waitFor } from "../../tests/db_fixture.ts";
 import { createLogger } from "../log.ts";
 import { openPostgres } from "./postgres.ts";
@@ -87,5 +87,46 @@ Deno.test({
       await drop();
     }
     await assertRejects(() => db.query("select 1"), TypeError, "the postgres database is closed");
+  },
+});
+
+Deno.test({
+  name: "openPostgres: a transaction whose backend dies rejects, and the process and pool live on",
+  ignore: !postgresCase,
+  async fn() {
+    // With postgres.js's own `begin`, the ROLLBACK it writes to the dead
+    // connection throws from a setImmediate callback and ends the process
+    // (porsager/postgres#1208); this test would never finish.
+    const { db, drop } = await postgresCase!.open();
+    const admin = await postgresCase!.open({ migrate: false });
+    try {
+      await db.query("create table kept (n int)");
+      for (let round = 0; round < 3; round++) {
+        let pid = 0;
+        const outcome = db.transaction(async (tx) => {
+          const [row] = await tx.query<{ pid: number }>("select pg_backend_pid()::int8 as pid");
+          pid = row.pid;
+          await tx.query("insert into kept values ($1::int)", [round]);
+          await tx.query("select pg_sleep(10)");
+        }).then(() => undefined, (error: Error) => error);
+        await waitFor("the transaction to start", () => pid !== 0);
+        await admin.db.query("select pg_terminate_backend($1::int)", [pid]);
+        const error = await outcome;
+        assert(error instanceof Error, "the transaction did not fail");
+        assert(
+          ["57P01", "CONNECTION_CLOSED"].includes((error as { code?: string }).code ?? ""),
+          `unexpected error ${error}`,
+        );
+        // The next transactions run on the pool as usual.
+        for (let i = 0; i < 12; i++) {
+          await db.transaction((tx) => tx.query("select 1"));
+        }
+      }
+      // Nothing of the killed transactions was committed.
+      assertEquals(await db.query("select * from kept"), []);
+    } finally {
+      await admin.drop();
+      await drop();
+    }
   },
 });

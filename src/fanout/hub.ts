@@ -32,8 +32,10 @@ import {
   Sieve,
 } from "../../wasm/mod.ts";
 import type { Principal } from "../auth/tokens.ts";
+import { DatabaseUnavailableError } from "../db/availability.ts";
 import type { Logger } from "../log.ts";
 import type { PrunedElement, Store } from "../store/store.ts";
+import { overBudget, ResultBudget } from "../graphql/schema.ts";
 import { Coverage } from "./coverage.ts";
 
 /** Where the hub pushes one subscription's payloads (a graphql-ws subscription). */
@@ -92,6 +94,8 @@ export interface HubOptions {
   readonly log: Logger;
   /** Events a catching-up member may queue before it is resynced instead (default 10,000). */
   readonly maxQueued?: number;
+  /** Most list elements of one snapshot or standard-mode result (`OVERLAP_MAX_RESULT_ELEMENTS`). */
+  readonly maxResultElements?: number;
 }
 
 /** A subscription's handle. */
@@ -183,6 +187,7 @@ export class Hub {
   readonly #history: History;
   readonly #log: Logger;
   readonly #maxQueued: number;
+  readonly #maxResultElements: number | undefined;
   readonly #realms = new Map<string, Realm>();
   // Snapshot payloads built since the last event, by cohort and kind: members
   // joining a cohort between two events (thousands reconnecting after a
@@ -205,6 +210,7 @@ export class Hub {
     this.#history = options.history;
     this.#log = options.log;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    this.#maxResultElements = options.maxResultElements;
     this.#seq = options.store.seq;
   }
 
@@ -240,7 +246,8 @@ export class Hub {
    * the current result in standard mode, or the missed events when it
    * resumes) before live payloads.
    *
-   * @throws {SyntaxError|TypeError|RangeError} from the engine, for a selection it refuses.
+   * @throws {SyntaxError|TypeError|RangeError} from the engine, for a selection it refuses;
+   * {@linkcode ResultTooLargeError} when its first result is over `maxResultElements`.
    */
   async subscribe(
     principal: Principal,
@@ -253,7 +260,14 @@ export class Hub {
     const storeSeq = this.#store.seq;
     if (cohort.mode === "standard" || lastSeq === undefined || lastSeq === storeSeq) {
       if (cohort.mode === "standard" || lastSeq === undefined) {
-        this.#send(member, this.#snapshot(cohort, lastSeq === undefined ? "snapshot" : "resync"));
+        let first: string;
+        try {
+          first = this.#snapshot(cohort, lastSeq === undefined ? "snapshot" : "resync", true);
+        } catch (error) {
+          this.#leave(member);
+          throw error;
+        }
+        this.#send(member, first);
       }
       cohort.members.add(member);
       return member;
@@ -275,7 +289,11 @@ export class Hub {
         if ((await this.#history.floor()) > lastSeq) member.overflow = true;
       }
     } catch (error) {
-      this.#log.error("reading the event log for a resume failed; sending a snapshot", { error });
+      // During a database outage this is expected (and logged once elsewhere).
+      const level = error instanceof DatabaseUnavailableError ? "debug" : "error";
+      this.#log[level]("reading the event log for a resume failed; sending a snapshot", {
+        error,
+      });
       member.overflow = true;
     }
     this.#goLive(member);
@@ -385,11 +403,14 @@ export class Hub {
   }
 
   #execute(cohort: Cohort): ExecutionResult {
+    const budget = this.#maxResultElements === undefined
+      ? undefined
+      : new ResultBudget(this.#maxResultElements);
     const result = execute({
       schema: this.#schema,
       document: cohort.query,
       variableValues: cohort.variables,
-      contextValue: { store: this.#store, canRead: cohort.realm.principal.read },
+      contextValue: { store: this.#store, canRead: cohort.realm.principal.read, budget },
     });
     if (result instanceof Promise) {
       // Store resolvers are synchronous; a promise here is a programming error.
@@ -400,7 +421,12 @@ export class Hub {
     return result as ExecutionResult;
   }
 
-  #snapshot(cohort: Cohort, kind: "snapshot" | "resync"): string {
+  /**
+   * The current result as a first payload. With `refuseTooLarge`, a result
+   * over the budget throws (the subscribe is refused) instead of being sent
+   * with its error.
+   */
+  #snapshot(cohort: Cohort, kind: "snapshot" | "resync", refuseTooLarge = false): string {
     // Members that join a cohort between two events get the same payload:
     // after a restart, thousands of clients reconnect at one seq.
     if (this.#snapshots.size > 0 && this.#snapshotSeq !== this.#store.seq) this.#snapshots.clear();
@@ -409,9 +435,14 @@ export class Hub {
     const cached = byKind?.get(kind);
     if (cached !== undefined) return cached;
     const result = this.#execute(cohort);
+    // An over-budget result is never cached, so a later subscribe that must
+    // refuse it computes (and refuses) it again.
+    const tooLarge = overBudget(result);
+    if (tooLarge && refuseTooLarge) throw tooLarge;
     const extensions: Record<string, unknown> = { seq: this.#store.seq };
     if (cohort.mode === "delta") extensions[kind] = true;
     const payload = JSON.stringify({ ...result, extensions });
+    if (tooLarge) return payload;
     if (byKind === undefined) this.#snapshots.set(cohort, byKind = new Map());
     byKind.set(kind, payload);
     return payload;

@@ -300,3 +300,46 @@ Deno.test("hub: a closed sink is dropped from its cohort on the next send", asyn
   apply(seedEvent(2));
   assertEquals(hub.status().members, 0);
 });
+
+Deno.test("hub: a subscription whose first result is over maxResultElements is refused and leaves nothing", async () => {
+  const store = new Store();
+  const history = new MemoryHistory();
+  const hub = new Hub({
+    store,
+    schema: createSchema(),
+    history,
+    log: silentLogger,
+    maxResultElements: 10,
+  });
+  const tasks = Array.from({ length: 4 }, (_, i) => ({ id: `~u/f//1/t${i}`, status: "waiting" }));
+  store.apply({ seq: 1, delta: { workflows: [{ id: "~u/f", taskProxies: tasks }] }, pruned: [] });
+  // 1 workflow + 3 aliases × 4 tasks = 13 list elements.
+  const bomb = "subscription { workflows { a: taskProxies { id } b: taskProxies { id } " +
+    "c: taskProxies { id } } }";
+  for (const text of [bomb, deltas(bomb)]) {
+    const sink = new RecordingSink();
+    let refused: Error | undefined;
+    try {
+      await hub.subscribe(OPEN_PRINCIPAL, request(text), sink);
+    } catch (error) {
+      refused = error as Error;
+    }
+    assert(refused instanceof RangeError, `not refused: ${text}`);
+    assertEquals(
+      refused.message,
+      "the result would hold more than 10 list elements (OVERLAP_MAX_RESULT_ELEMENTS); " +
+        "select fewer list fields or aliases, or filter with ids",
+    );
+    assertEquals(sink.payloads, []);
+    assertEquals(hub.status().cohorts, 0);
+  }
+  // Two aliases (9 elements) are within the limit.
+  const sink = new RecordingSink();
+  await hub.subscribe(
+    OPEN_PRINCIPAL,
+    request("subscription { workflows { a: taskProxies { id } b: taskProxies { id } } }"),
+    sink,
+  );
+  assertEquals(sink.parsed[0].extensions, { seq: 1 });
+  assertEquals(hub.status().members, 1);
+});

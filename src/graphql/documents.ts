@@ -12,6 +12,7 @@ import {
   type ASTVisitor,
   type DefinitionNode,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   getOperationAST,
   GraphQLError,
@@ -20,6 +21,7 @@ import {
   type OperationDefinitionNode,
   parse,
   print,
+  type SelectionSetNode,
   specifiedRules,
   validate,
   type ValidationContext,
@@ -45,52 +47,144 @@ export interface DocumentLimits {
   readonly maxTokens?: number;
   /** Deepest selection nesting. */
   readonly maxDepth?: number;
+  /** Most fields an operation selects, aliases and fragments expanded. */
+  readonly maxFields?: number;
+}
+
+/** The fragment definitions of a document, by name. */
+function fragmentsOf(context: ValidationContext): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of context.getDocument().definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments.set(definition.name.value, definition);
+    }
+  }
+  return fragments;
+}
+
+type SelectionOwner = { readonly selectionSet?: SelectionSetNode };
+
+/**
+ * Folds over the selections of an operation with fragments expanded, each
+ * fragment computed once (memoized), so a fragment spread twice at every
+ * level (a "fragment bomb": 2^n expansions) costs n steps, not 2^n. A cycle
+ * counts as nothing here: NoFragmentCyclesRule reports it.
+ */
+function expandedMeasure(
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  combine: (field: FieldNode, inner: number | undefined) => number,
+  join: (a: number, b: number) => number,
+): (owner: SelectionOwner) => number {
+  const memo = new Map<string, number>();
+  const active = new Set<string>();
+  function measure(owner: SelectionOwner): number {
+    let total = 0;
+    for (const selection of owner.selectionSet?.selections ?? []) {
+      let value = 0;
+      if (selection.kind === Kind.FIELD) {
+        value = combine(selection, selection.selectionSet ? measure(selection) : undefined);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        value = measure(selection);
+      } else {
+        const name = selection.name.value;
+        const known = memo.get(name);
+        if (known !== undefined) value = known;
+        else {
+          const fragment = fragments.get(name);
+          if (fragment && !active.has(name)) {
+            active.add(name);
+            value = measure(fragment);
+            active.delete(name);
+            memo.set(name, value);
+          }
+        }
+      }
+      total = join(total, value);
+    }
+    return total;
+  }
+  return measure;
 }
 
 /**
  * A validation rule that refuses selections nested deeper than `maxDepth`.
  * Fragment spreads count at the depth they are spread.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildSchema, parse, validate } from "graphql";
+ * import { depthLimitRule } from "./documents.ts";
+ * const schema = buildSchema("type Query { a: A } type A { a: A, n: Int }");
+ * const [error] = validate(schema, parse("{ a { a { a { n } } } }"), [depthLimitRule(2)]);
+ * assert.equal(error.message, "selection is nested 4 levels deep; the limit is 2");
+ * ```
  */
 export function depthLimitRule(maxDepth: number) {
   return function DepthLimit(context: ValidationContext): ASTVisitor {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) {
-        fragments.set(definition.name.value, definition);
-      }
-    }
-    function depth(
-      node: { selectionSet?: { selections: readonly unknown[] } },
-      seen: Set<string>,
-    ): number {
-      let deepest = 0;
-      for (
-        const selection of (node.selectionSet?.selections ?? []) as Array<Record<string, unknown>>
-      ) {
-        let inner = 0;
-        if (selection.kind === Kind.FIELD) {
-          inner = selection.selectionSet ? 1 + depth(selection as never, seen) : 1;
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          inner = depth(selection as never, seen);
-        } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
-          const name = (selection.name as { value: string }).value;
-          const fragment = fragments.get(name);
-          // Cycles are reported by NoFragmentCyclesRule; stop here.
-          if (fragment && !seen.has(name)) inner = depth(fragment, new Set(seen).add(name));
-        }
-        if (inner > deepest) deepest = inner;
-        if (deepest > maxDepth) return deepest;
-      }
-      return deepest;
-    }
+    const depth = expandedMeasure(
+      fragmentsOf(context),
+      (_field, inner) => 1 + (inner ?? 0),
+      Math.max,
+    );
     return {
       OperationDefinition(node) {
-        const found = depth(node, new Set());
+        const found = depth(node);
         if (found > maxDepth) {
           context.reportError(
             new GraphQLError(`selection is nested ${found} levels deep; the limit is ${maxDepth}`, {
               nodes: [node],
             }),
+          );
+        }
+      },
+    };
+  };
+}
+
+/**
+ * A validation rule that refuses operations selecting more than `maxFields`
+ * fields once fragments are expanded, each alias counting as a field of its
+ * own. It bounds what one document can make the server compute: a thousand
+ * aliases of a list field, or fragments spread twice at each of twenty
+ * levels, ask for the same data many times over.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildSchema, parse, validate } from "graphql";
+ * import { fieldLimitRule } from "./documents.ts";
+ * const schema = buildSchema("type Query { n: Int }");
+ * const document = parse("{ a: n b: n c: n }");
+ * assert.equal(validate(schema, document, [fieldLimitRule(3)]).length, 0);
+ * const [error] = validate(schema, document, [fieldLimitRule(2)]);
+ * assert.equal(
+ *   error.message,
+ *   "the operation selects more than 2 fields (aliases and fragments expanded); " +
+ *     "the limit is 2 (OVERLAP_MAX_FIELDS): select fewer fields or aliases",
+ * );
+ * ```
+ */
+export function fieldLimitRule(maxFields: number) {
+  return function FieldLimit(context: ValidationContext): ASTVisitor {
+    // Counts stop growing just past the limit, so a fragment bomb's 2^n
+    // never becomes a number at all.
+    const cap = maxFields + 1;
+    const count = expandedMeasure(
+      fragmentsOf(context),
+      (_field, inner) => Math.min(cap, 1 + (inner ?? 0)),
+      (a, b) => Math.min(cap, a + b),
+    );
+    return {
+      OperationDefinition(node) {
+        if (count(node) > maxFields) {
+          context.reportError(
+            new GraphQLError(
+              `the operation selects more than ${maxFields} fields (aliases and fragments ` +
+                `expanded); the limit is ${maxFields} (OVERLAP_MAX_FIELDS): ` +
+                "select fewer fields or aliases",
+              { nodes: [node] },
+            ),
           );
         }
       },
@@ -117,7 +211,7 @@ export class DocumentCache {
   readonly #entries = new Map<string, ValidDocument | InvalidDocument>();
   readonly #maxEntries: number;
   readonly #maxTokens: number;
-  readonly #rules;
+  readonly #limitRules;
   #hits = 0;
   #misses = 0;
 
@@ -126,7 +220,10 @@ export class DocumentCache {
     this.#schema = schema;
     this.#maxEntries = limits.maxEntries ?? 1000;
     this.#maxTokens = limits.maxTokens ?? 10_000;
-    this.#rules = [...specifiedRules, depthLimitRule(limits.maxDepth ?? 32)];
+    this.#limitRules = [
+      depthLimitRule(limits.maxDepth ?? 32),
+      fieldLimitRule(limits.maxFields ?? 1000),
+    ];
   }
 
   /** Hits, misses and entries, for `GET /status`. */
@@ -161,7 +258,21 @@ export class DocumentCache {
       if (error instanceof GraphQLError) return { errors: [error] };
       throw error;
     }
-    const errors = validate(this.#schema, document, this.#rules, { maxErrors: 20 });
+    // The size limits first: the specified rules' work grows with the
+    // document, and a document over the limits is refused before it costs any.
+    let errors = validate(this.#schema, document, this.#limitRules, { maxErrors: 20 });
+    if (errors.length === 0) {
+      errors = validate(this.#schema, document, specifiedRules, { maxErrors: 20 }).map((e) =>
+        // graphql-js's own work budget (overlapping fields, fragment spreads)
+        // says only "Validation aborted."; say what it means.
+        e.message === "Validation aborted."
+          ? new GraphQLError(
+            "the document is too complex to validate (too many overlapping fields or " +
+              "fragment spreads); send a smaller document",
+          )
+          : e
+      );
+    }
     return errors.length ? { errors } : { document };
   }
 }

@@ -7,7 +7,9 @@
  */
 import { execute, type GraphQLSchema } from "graphql";
 import type { Principal } from "../auth/tokens.ts";
+import type { Limits } from "../config.ts";
 import type { Store } from "../store/store.ts";
+import { overBudget, ResultBudget } from "./schema.ts";
 import { type DocumentCache, selectOperation } from "./documents.ts";
 
 /** A GraphQL-over-HTTP request, before validation. */
@@ -22,7 +24,7 @@ export interface HttpGraphqlRequest {
 
 /** The HTTP status and JSON body to answer. */
 export interface HttpGraphqlResponse {
-  /** 200 for an executed operation (errors included), 400 for a bad request. */
+  /** 200 for an executed operation (field errors included), 400 for a bad request. */
   readonly status: 200 | 400;
   /** The ExecutionResult (or `{ errors }`). */
   readonly body: Record<string, unknown>;
@@ -36,6 +38,8 @@ export interface HttpGraphqlDeps {
   readonly documents: DocumentCache;
   /** The store. */
   readonly store: Store;
+  /** Limits; `maxResultElements` bounds each result (none when absent). */
+  readonly config?: { readonly limits: Pick<Limits, "maxResultElements"> };
 }
 
 function bad(message: string): HttpGraphqlResponse {
@@ -95,14 +99,27 @@ export async function runHttpGraphql(
       `${operation.operation} operations are not served over HTTP; use the WebSocket on /graphql`,
     );
   }
+  const max = deps.config?.limits.maxResultElements;
   const result = await execute({
     schema: deps.schema,
     document: compiled.document,
     operationName: operationName ?? undefined,
     variableValues: (variables ?? {}) as Record<string, unknown>,
-    contextValue: { store: deps.store, canRead: principal.read, readAll: principal.readAll },
+    contextValue: {
+      store: deps.store,
+      canRead: principal.read,
+      readAll: principal.readAll,
+      budget: max === undefined ? undefined : new ResultBudget(max),
+    },
   });
-  return { status: 200, body: JSON.parse(JSON.stringify(result)) };
+  // Too large: refuse the whole request rather than answer partial data.
+  const tooLarge = overBudget(result);
+  if (tooLarge) return bad(tooLarge.message);
+  // No data at all is a request error (variables that do not fit the
+  // operation): the client's mistake, so 400 as for a document that does
+  // not validate.
+  const status = result.data === undefined ? 400 : 200;
+  return { status, body: JSON.parse(JSON.stringify(result)) };
 }
 
 /**

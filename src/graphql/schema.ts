@@ -102,6 +102,89 @@ export interface GraphqlContext {
   canRead(workflowId: string): boolean;
   /** Whether the caller may read every workflow (resources tied to no workflow need it). */
   readonly readAll: boolean;
+  /** Bounds the list elements of one result (`OVERLAP_MAX_RESULT_ELEMENTS`); none when absent. */
+  readonly budget?: ResultBudget;
+}
+
+/**
+ * The result of one execution would hold more list elements than allowed.
+ * A `RangeError`, so callers answer it as a client error (HTTP 400).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ResultTooLargeError } from "./schema.ts";
+ * assert(new ResultTooLargeError(10) instanceof RangeError);
+ * ```
+ */
+export class ResultTooLargeError extends RangeError {
+  /** Creates the error for a budget of `limit` elements. */
+  constructor(readonly limit: number) {
+    super(
+      `the result would hold more than ${limit} list elements (OVERLAP_MAX_RESULT_ELEMENTS); ` +
+        "select fewer list fields or aliases, or filter with ids",
+    );
+    this.name = "ResultTooLargeError";
+  }
+}
+
+/**
+ * The list elements one execution may still produce. Every list resolver
+ * charges the elements it returns; once the budget is spent, the rest of the
+ * execution fails fast, so an aliased bomb (a list field selected under a
+ * thousand aliases) costs the budget, not a thousand times the store.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ResultBudget, ResultTooLargeError } from "./schema.ts";
+ * const budget = new ResultBudget(3);
+ * budget.charge(2);
+ * assert.throws(() => budget.charge(2), ResultTooLargeError);
+ * assert(budget.exceeded);
+ * ```
+ */
+export class ResultBudget {
+  #remaining: number;
+  #exceeded = false;
+
+  /** A budget of `limit` list elements. */
+  constructor(readonly limit: number) {
+    this.#remaining = limit;
+  }
+
+  /** Whether a charge went over the limit. */
+  get exceeded(): boolean {
+    return this.#exceeded;
+  }
+
+  /** Takes `elements` from the budget; throws {@linkcode ResultTooLargeError} past the limit. */
+  charge(elements: number): void {
+    this.#remaining -= elements;
+    if (this.#remaining < 0 || this.#exceeded) {
+      this.#exceeded = true;
+      throw new ResultTooLargeError(this.limit);
+    }
+  }
+}
+
+/**
+ * Whether an execution result failed on its {@linkcode ResultBudget}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { overBudget } from "./schema.ts";
+ * assert.equal(overBudget({ errors: [{ originalError: new TypeError("other") }] }), undefined);
+ * ```
+ */
+export function overBudget(
+  result: { readonly errors?: readonly { readonly originalError?: unknown }[] },
+): ResultTooLargeError | undefined {
+  for (const error of result.errors ?? []) {
+    if (error.originalError instanceof ResultTooLargeError) return error.originalError;
+  }
+  return undefined;
 }
 
 /** Extra root fields (for example the cache's) merged into the schema. */
@@ -119,7 +202,13 @@ interface IdArgs {
 
 // A filter with the engine's semantics (docs/engine.md): `ids` keeps only the
 // ids listed, `exids` drops the ids listed; ids are matched exactly.
-function byIds<T extends { id: string }>(items: Iterable<T>, args: IdArgs): T[] {
+function byIds<T extends { id: string }>(
+  items: Iterable<T>,
+  args: IdArgs,
+  context?: GraphqlContext,
+): T[] {
+  // Spent already: fail before walking the list.
+  if (context?.budget?.exceeded) context.budget.charge(0);
   const ids = args.ids ? new Set(args.ids) : undefined;
   const exids = args.exids ? new Set(args.exids) : undefined;
   const out: T[] = [];
@@ -128,6 +217,7 @@ function byIds<T extends { id: string }>(items: Iterable<T>, args: IdArgs): T[] 
     if (exids && exids.has(item.id)) continue;
     out.push(item);
   }
+  context?.budget?.charge(out.length);
   return out;
 }
 
@@ -155,30 +245,30 @@ type Resolvers = Record<string, Record<string, Resolver>>;
 
 const RESOLVERS: Resolvers = {
   Query: {
-    workflows: (_s, args, ctx) => byIds(readable(ctx, ctx.store.workflows()), args),
+    workflows: (_s, args, ctx) => byIds(readable(ctx, ctx.store.workflows()), args, ctx),
     workflow: (_s, args, ctx) => {
       const id = String(args.id);
       return ctx.canRead(id) ? ctx.store.workflow(id) ?? null : null;
     },
   },
   Workflow: {
-    taskProxies: (s, args) => byIds((s as WorkflowRecord).taskProxies.values(), args),
-    familyProxies: (s, args) => byIds((s as WorkflowRecord).familyProxies.values(), args),
-    jobs: (s, args) => byIds((s as WorkflowRecord).jobs.values(), args),
-    edges: (s, args) => byIds((s as WorkflowRecord).edges.values(), args),
+    taskProxies: (s, args, ctx) => byIds((s as WorkflowRecord).taskProxies.values(), args, ctx),
+    familyProxies: (s, args, ctx) => byIds((s as WorkflowRecord).familyProxies.values(), args, ctx),
+    jobs: (s, args, ctx) => byIds((s as WorkflowRecord).jobs.values(), args, ctx),
+    edges: (s, args, ctx) => byIds((s as WorkflowRecord).edges.values(), args, ctx),
     nodesEdges: (s) => s,
   },
   NodesEdges: {
-    nodes: (s, args) => byIds((s as WorkflowRecord).taskProxies.values(), args),
-    edges: (s, args) => byIds((s as WorkflowRecord).edges.values(), args),
+    nodes: (s, args, ctx) => byIds((s as WorkflowRecord).taskProxies.values(), args, ctx),
+    edges: (s, args, ctx) => byIds((s as WorkflowRecord).edges.values(), args, ctx),
   },
   TaskProxy: {
     firstParent: (s, args, ctx) => linked(ctx.store, (s as ElementRecord).fields.firstParent, args),
-    jobs: (s, args, ctx) => byIds(ctx.store.jobsOf((s as ElementRecord).id), args),
+    jobs: (s, args, ctx) => byIds(ctx.store.jobsOf((s as ElementRecord).id), args, ctx),
   },
   FamilyProxy: {
     firstParent: (s, args, ctx) => linked(ctx.store, (s as ElementRecord).fields.firstParent, args),
-    childTasks: (s, args, ctx) => byIds(ctx.store.childTasksOf((s as ElementRecord).id), args),
+    childTasks: (s, args, ctx) => byIds(ctx.store.childTasksOf((s as ElementRecord).id), args, ctx),
   },
 };
 

@@ -19,6 +19,7 @@ import {
   subscribe,
 } from "graphql";
 import { type Access, bearerToken, type Principal } from "../auth/tokens.ts";
+import type { Limits } from "../config.ts";
 import type { Hub } from "../fanout/hub.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
@@ -35,6 +36,7 @@ import {
   tokenExpiredReason,
 } from "../ws/protocol.ts";
 import { asQuery, type DocumentCache, operationText, selectOperation } from "./documents.ts";
+import { overBudget, ResultBudget } from "./schema.ts";
 
 /** What every session of a server shares. */
 export interface SessionDeps {
@@ -50,6 +52,8 @@ export interface SessionDeps {
   readonly store: Store;
   /** Logger. */
   readonly log: Logger;
+  /** Limits; `maxResultElements` bounds each query result (none when absent). */
+  readonly config?: { readonly limits: Pick<Limits, "maxResultElements"> };
 }
 
 /** Facts about the socket's HTTP upgrade request. */
@@ -173,7 +177,13 @@ class Session implements SessionHooks {
     }
     const { operation, deltas, rootFields } = selected;
     const variables = payload.variables ?? {};
-    const context = { store: deps.store, canRead: who.read, readAll: who.readAll };
+    const max = deps.config?.limits.maxResultElements;
+    const context = {
+      store: deps.store,
+      canRead: who.read,
+      readAll: who.readAll,
+      budget: max === undefined ? undefined : new ResultBudget(max),
+    };
     if (operation.operation === "subscription" && rootFields[0] === "workflows") {
       try {
         return await deps.hub.subscribe(who, {
@@ -202,6 +212,8 @@ class Session implements SessionHooks {
     };
     if (operation.operation === "subscription") return await stream(args, sink, id, deps.log);
     const result = await execute(args);
+    const tooLarge = overBudget(result);
+    if (tooLarge) return errors(tooLarge.message);
     sink.next(JSON.stringify(result));
     sink.complete();
     return { dispose() {} };

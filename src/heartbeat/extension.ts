@@ -6,6 +6,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import type { DatabaseAvailability } from "../db/availability.ts";
 import type { Database } from "../db/database.ts";
 import type { OverlapEvent } from "../db/event_delta.ts";
 import { EventBus } from "../events/bus.ts";
@@ -25,6 +26,8 @@ export interface HeartbeatExtensionOptions {
   readonly scheduler?: Scheduler;
   /** Time between ticks, in ms; default 1000. */
   readonly tickMs?: number;
+  /** The database's availability: the monitor pauses while it is down (`server.ts` passes it). */
+  readonly availability?: Pick<DatabaseAvailability, "onChange">;
 }
 
 /** The running monitor as an extension, with the heartbeat route's handler. */
@@ -75,6 +78,9 @@ export async function startHeartbeats(
   monitor.attach(bus);
   const loaded = await monitor.loadInFlight();
   monitor.start();
+  const offAvailability = options.availability?.onChange((available) =>
+    available ? monitor.resume() : monitor.pause()
+  );
   heartbeatLog.info("heartbeat monitor started", {
     inFlight: loaded,
     intervalS: config.heartbeatIntervalS,
@@ -90,6 +96,9 @@ export async function startHeartbeats(
     },
     status: () => ({ heartbeats: monitor.stats() }),
     metrics: (registry) => registerHeartbeatMetrics(registry, () => monitor.stats()),
-    close: () => monitor.stop(),
+    close: () => {
+      offAvailability?.();
+      return monitor.stop();
+    },
   };
 }

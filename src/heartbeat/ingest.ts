@@ -122,7 +122,9 @@ export function parseIsoTime(text: string): number | undefined {
     return undefined;
   }
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
+  // PostgreSQL has no year 0 (found by tests/fuzz_test.ts).
+  if (Number.isNaN(ms) || new Date(ms).getUTCFullYear() < 1) return undefined;
+  return ms;
 }
 
 /**

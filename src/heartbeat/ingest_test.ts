@@ -99,6 +99,9 @@ Deno.test("ids: jobs and workflows are told apart; other element ids are refused
 
 Deno.test("times: ISO 8601 with a zone; impossible dates and local times are refused", () => {
   assertEquals(parseIsoTime("2024-05-01T12:00:00Z"), NOW);
+  // PostgreSQL has no year 0.
+  assertEquals(parseIsoTime("0000-06-01T00:00:00Z"), undefined);
+  assertEquals(parseIsoTime("0001-01-01T00:00:00Z"), -62135596800000);
   assertEquals(parseIsoTime("2024-05-01T14:00+02:00"), NOW);
   assertEquals(parseIsoTime("2024-05-01T12:00:00.123456Z"), NOW + 123);
   for (

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { DatabaseUnavailableError } from "../db/availability.ts";
 import type { Queryable } from "../db/database.ts";
 import type { EventBus } from "../events/bus.ts";
 import {
@@ -175,6 +176,9 @@ export class HeartbeatMonitor {
   readonly #background = new Set<Promise<unknown>>();
   #timer: unknown = undefined;
   #running = false;
+  #paused = false;
+  /** When the database last came back: silence before it is not held against anyone. */
+  #resumedAt = -Infinity;
   #ticking: Promise<unknown> | undefined;
   #counts = { checked: 0, marked: 0, revived: 0, errors: 0 };
 
@@ -408,6 +412,9 @@ export class HeartbeatMonitor {
    * ```
    */
   async tick(): Promise<ExpiryOutcome[]> {
+    // While the database is down nothing can be checked, and heartbeats are
+    // refused (503): due items wait on the wheel until it is back.
+    if (this.#paused) return [];
     const now = this.#now();
     const due: Item[] = [];
     for (const wheel of [this.#wheels.job, this.#wheels.workflow]) {
@@ -436,6 +443,55 @@ export class HeartbeatMonitor {
       Array.from({ length: Math.min(this.#concurrency, due.length) }, worker),
     );
     return outcomes;
+  }
+
+  /**
+   * The database went away: ticks check nothing until {@linkcode resume}.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { HeartbeatMonitor } from "./monitor.ts";
+   * let now = 0;
+   * const monitor = new HeartbeatMonitor({
+   *   db: { query: () => Promise.reject(new Error("down")) }, intervalS: 1, bufferS: 0, now: () => now,
+   * });
+   * monitor.update({ kind: "job", id: "~u/f//1/a/01", lastHeartbeat: 0, status: "running" });
+   * monitor.pause();
+   * now = 60_000;
+   * assert.deepEqual(await monitor.tick(), []);
+   * ```
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /**
+   * The database is back. Heartbeats sent during the outage were refused, so
+   * silence before now is not held against any item: none is marked before
+   * `interval + buffer` has passed since this call.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { HeartbeatMonitor } from "./monitor.ts";
+   * let now = 0;
+   * const row = { status: "running", hb: new Date(0), hb_text: "1970-01-01 00:00:00+00" };
+   * const monitor = new HeartbeatMonitor({
+   *   // deno-lint-ignore no-explicit-any
+   *   db: { query: () => Promise.resolve([row] as any) }, intervalS: 10, bufferS: 5, now: () => now,
+   * });
+   * monitor.update({ kind: "job", id: "~u/f//1/a/01", lastHeartbeat: 0, status: "running" });
+   * monitor.pause();
+   * now = 60_000;
+   * monitor.resume();
+   * assert.deepEqual(await monitor.tick(), [{ kind: "job", id: "~u/f//1/a/01", result: "refreshed" }]);
+   * assert.equal(monitor.deadlineOf("job", "~u/f//1/a/01"), 75_000);
+   * ```
+   */
+  resume(): void {
+    this.#paused = false;
+    this.#resumedAt = this.#now();
   }
 
   /**
@@ -519,6 +575,12 @@ export class HeartbeatMonitor {
       const now = this.#now();
       if (checking.untracked) return outcome("finished");
       if (now - latest <= this.spanMs) return outcome("refreshed", latest + this.spanMs);
+      if (now - this.#resumedAt <= this.spanMs) {
+        // Silent only across an outage: watch it for a full span from the
+        // database's return. The deadline says nothing of its heartbeats.
+        item.retry = true;
+        return outcome("refreshed", this.#resumedAt + this.spanMs);
+      }
       if (await markLost(this.#db, kind, id, row)) {
         this.#counts.marked++;
         this.#log.warn(
@@ -542,7 +604,9 @@ export class HeartbeatMonitor {
       return outcome("refreshed", Math.max(now, again.heartbeat ?? -Infinity) + this.spanMs);
     } catch (error) {
       this.#counts.errors++;
-      this.#log.error("heartbeat check failed; will retry", { kind, id, error });
+      // An outage is logged once where it is detected, not once per item.
+      const level = error instanceof DatabaseUnavailableError ? "debug" : "error";
+      this.#log[level]("heartbeat check failed; will retry", { kind, id, error });
       this.#checking[kind].delete(id);
       if (!checking.untracked) {
         item.lastHeartbeat = Math.max(item.lastHeartbeat, checking.latest);

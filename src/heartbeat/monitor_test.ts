@@ -145,6 +145,43 @@ for (const dbCase of dbCases()) {
     assertEquals(monitor.deadlineOf("workflow", WF), T0 + SPAN - 10_000 + SPAN);
   });
 
+  test("a database outage is not silence: nothing is checked while paused, a full span after resume", async (db) => {
+    await addWorkflow(db);
+    await addJob(db);
+    await addJob(db, "~u/flow//1/bar/01");
+    const { monitor, feed, clock, lines } = rig(db);
+    await feed.pump();
+    // The database goes away just before the items are due; heartbeats are refused meanwhile.
+    monitor.pause();
+    clock.now = T0 + SPAN + 120_000;
+    assertEquals(await monitor.tick(), []);
+    assertEquals(monitor.stats().checked, 0);
+    // It comes back: every item is due, none is marked.
+    const back = clock.now;
+    monitor.resume();
+    const refreshed = await monitor.tick();
+    assertEquals(refreshed.map((o) => o.result), ["refreshed", "refreshed", "refreshed"]);
+    assertEquals(monitor.deadlineOf("job", JOB), back + SPAN);
+    assertEquals(monitor.deadlineOf("workflow", WF), back + SPAN);
+    // One job and the workflow heartbeat again; the other job stays silent.
+    await heartbeat(db, "jobs", JOB, back + 5_000);
+    await heartbeat(db, "workflows", WF, back + 5_000);
+    await feed.pump();
+    clock.now = back + SPAN;
+    assertEquals(await monitor.tick(), []);
+    clock.now = back + SPAN + 1;
+    assertEquals(await monitor.tick(), [{
+      kind: "job",
+      id: "~u/flow//1/bar/01",
+      result: "marked",
+    }]);
+    assertEquals((await statusOf(db, "jobs", JOB)).status, "running");
+    assertEquals((await statusOf(db, "workflows", WF)).status, "running");
+    // The mark names the real last heartbeat, not the database's return.
+    const mark = lines.find((l) => l.includes("job marked failed"))!;
+    assert(mark.includes(`lastHeartbeat=${iso(T0)}`), mark);
+  });
+
   test("a silent workflow is marked stalled with statusMsg 'heartbeat lost'", async (db) => {
     await addWorkflow(db);
     const { monitor, feed, clock, lines } = rig(db);

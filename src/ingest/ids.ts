@@ -48,6 +48,8 @@ export function parseId(id: string): IdParts | string {
     return `expected an id of at most ${MAX_ID_LENGTH} characters (this one has ${id.length})`;
   }
   if (FORBIDDEN.test(id)) return "expected an id without whitespace or control characters";
+  // PostgreSQL stores UTF-8: a lone surrogate cannot be written (found by tests/fuzz_test.ts).
+  if (!id.isWellFormed()) return "expected an id of valid Unicode text (it holds a lone surrogate)";
   const cut = id.indexOf("//");
   const workflowId = cut === -1 ? id : id.slice(0, cut);
   const workflow = /^~([^/]+)\/(.+)$/.exec(workflowId);

@@ -315,3 +315,41 @@ Deno.test("validateDelta: an id both upserted and pruned is allowed (the prune r
   });
   assertEquals(valid.pruned.taskProxies, [T]);
 });
+
+Deno.test("validateDelta: text PostgreSQL cannot store is refused (NUL, lone surrogates, year 0)", () => {
+  const cases: Array<[unknown, string]> = [
+    [
+      { workflows: [{ id: W, statusMsg: "a\u0000b" }] },
+      "workflows[0].statusMsg: expected text without NUL characters (U+0000 at index 1)",
+    ],
+    [
+      { workflows: [{ id: W, statusMsg: "x\ud800" }] },
+      "workflows[0].statusMsg: expected valid Unicode text (it holds a lone surrogate, e.g. from \\ud800)",
+    ],
+    [
+      { workflows: [{ id: W, stateTotals: { "\udc00": 1 } }] },
+      'workflows[0].stateTotals key "\\udc00": expected valid Unicode text (it holds a lone surrogate, e.g. from \\ud800)',
+    ],
+    [
+      { workflows: [{ id: `${W}\ud800` }] },
+      'workflows[0].id: expected an id of valid Unicode text (it holds a lone surrogate), got "~user/flow\\ud800"',
+    ],
+    [
+      { workflows: [{ id: W, lastHeartbeatTime: "0000-01-01T00:00:00Z" }] },
+      'workflows[0].lastHeartbeatTime: expected a time from year 1 to 9999 (UTC), got "0000-01-01T00:00:00Z"',
+    ],
+    [
+      { workflows: [{ id: W, lastHeartbeatTime: "0001-01-01T00:00:00+01:00" }] },
+      'workflows[0].lastHeartbeatTime: expected a time from year 1 to 9999 (UTC), got "0001-01-01T00:00:00+01:00"',
+    ],
+  ];
+  for (const [body, message] of cases) assertThrows(() => validateDelta(body), TypeError, message);
+  // Other text is fine, astral characters included.
+  validateDelta({
+    workflows: [{
+      id: W,
+      statusMsg: "ok 😀 \u0001",
+      lastHeartbeatTime: "0001-01-01T01:00:00+01:00",
+    }],
+  });
+});
