@@ -153,6 +153,7 @@ for (const dbCase of dbCases()) {
           kind: db.kind,
           query: (sql, params) => db.query(sql, params),
           transaction: (fn) => db.transaction(fn),
+          batch: (statements) => db.batch(statements),
           listen: () => Promise.resolve(() => Promise.resolve()),
           close: () => db.close(),
         };

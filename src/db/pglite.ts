@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { Database, ListenHandlers, Queryable, Row, Unlisten } from "./database.ts";
+import type { Database, ListenHandlers, Queryable, Row, Statement, Unlisten } from "./database.ts";
 import { decodeError, type Reply, type Request } from "./pglite_protocol.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
@@ -34,8 +34,10 @@ export interface PgliteOptions {
 // Request with its id left to the adapter, for each request kind that has one.
 type Ask<R = Request> = R extends { id: number } ? Omit<R, "id"> : never;
 
+type Result = Row[] | Row[][] | null;
+
 interface Pending {
-  resolve(rows: Row[] | null): void;
+  resolve(result: Result): void;
   reject(error: Error): void;
 }
 
@@ -162,6 +164,10 @@ class PgliteDatabase implements Database {
     return result;
   }
 
+  async batch(statements: readonly Statement[]): Promise<Row[][]> {
+    return await this.#call({ op: "batch", statements }) as Row[][];
+  }
+
   async listen(channel: string, handlers: ListenHandlers): Promise<Unlisten> {
     checkChannel(channel);
     let entry = this.#channels.get(channel);
@@ -205,14 +211,14 @@ class PgliteDatabase implements Database {
     if (!this.#failure) this.#log.info("pglite closed");
   }
 
-  #call(request: Ask): Promise<Row[] | null> {
+  #call(request: Ask): Promise<Result> {
     if (this.#closing) {
       return Promise.reject(new TypeError("the PGlite database is closed; open a new one"));
     }
     return this.#send(request);
   }
 
-  #send(request: Ask): Promise<Row[] | null> {
+  #send(request: Ask): Promise<Result> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -247,7 +253,7 @@ class PgliteDatabase implements Database {
     const pending = this.#pending.get(reply.id);
     if (!pending) return; // settled already (closed)
     this.#pending.delete(reply.id);
-    if (reply.type === "done") pending.resolve(reply.rows);
+    if (reply.type === "done") pending.resolve(reply.result);
     else pending.reject(decodeError(reply.error));
   }
 

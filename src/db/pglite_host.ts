@@ -54,8 +54,8 @@ export type PgliteHost = (request: Request) => void;
  * host({ op: "close", id: 2 });
  * while (replies.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
  * assert.deepEqual(replies, [
- *   { type: "done", id: 1, rows: [{ n: 7 }] },
- *   { type: "done", id: 2, rows: null },
+ *   { type: "done", id: 1, result: [{ n: 7 }] },
+ *   { type: "done", id: 2, result: null },
  * ]);
  * ```
  */
@@ -66,7 +66,8 @@ export function createPgliteHost(pg: PGlite, post: (reply: Reply) => void): Pgli
   const running = new Set<Promise<unknown>>();
   let closing = false;
 
-  const done = (id: number, rows: Row[] | null = null) => post({ type: "done", id, rows });
+  const done = (id: number, result: Row[] | Row[][] | null = null) =>
+    post({ type: "done", id, result });
   const failed = (id: number, error: unknown) => {
     try {
       post({ type: "failed", id, error: encodeError(error) });
@@ -75,11 +76,11 @@ export function createPgliteHost(pg: PGlite, post: (reply: Reply) => void): Pgli
       post({ type: "failed", id, error: encodeError(postError) });
     }
   };
-  const answer = (id: number, work: () => Promise<Row[] | null>): void => {
+  const answer = (id: number, work: () => Promise<Row[] | Row[][] | null>): void => {
     const task = work().then(
-      (rows) => {
+      (result) => {
         try {
-          done(id, rows);
+          done(id, result);
         } catch (error) {
           // e.g. a row value that cannot be cloned
           failed(id, new TypeError(`the result cannot be sent to the server thread: ${error}`));
@@ -187,6 +188,17 @@ export function createPgliteHost(pg: PGlite, post: (reply: Reply) => void): Pgli
             async () => (await pg.query<Row>(request.sql, request.params as unknown[])).rows,
           );
         }
+        return;
+      case "batch":
+        // Runs entirely here: the lock is held only while the statements run.
+        answer(request.id, () =>
+          pg.transaction(async (t) => {
+            const results: Row[][] = [];
+            for (const { sql, params } of request.statements) {
+              results.push((await t.query<Row>(sql, params as unknown[] | undefined)).rows);
+            }
+            return results;
+          }));
         return;
       case "begin":
         begin(request.tx);

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { Row } from "./database.ts";
+import type { Row, Statement } from "./database.ts";
 
 /** What the adapter asks the worker. */
 export type Request =
@@ -33,6 +33,12 @@ export type Request =
     readonly sql: string;
     readonly params: readonly unknown[];
     readonly tx: number | null;
+  }
+  | {
+    /** Statements run in order in one transaction, all sent at once. */
+    readonly op: "batch";
+    readonly id: number;
+    readonly statements: readonly Statement[];
   }
   | {
     /** Starts transaction `tx` (numbered by the adapter). No answer. */
@@ -57,10 +63,13 @@ export type Request =
 /** What the worker sends back. */
 export type Reply =
   | {
-    /** Request `id` succeeded; `rows` for a query, `null` for the others. */
+    /**
+     * Request `id` succeeded: the rows of a query, each statement's rows for a
+     * batch, `null` for the others.
+     */
     readonly type: "done";
     readonly id: number;
-    readonly rows: Row[] | null;
+    readonly result: Row[] | Row[][] | null;
   }
   | { readonly type: "failed"; readonly id: number; readonly error: WireError }
   | { readonly type: "notify"; readonly channel: string; readonly payload: string };

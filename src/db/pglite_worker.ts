@@ -28,7 +28,7 @@ scope.onmessage = ({ data: request }) => {
     open(request.location).then(
       (opened) => {
         host = opened;
-        post({ type: "done", id: request.id, rows: null });
+        post({ type: "done", id: request.id, result: null });
       },
       (error) => {
         opening = false;

@@ -9,7 +9,7 @@
  * @module
  */
 import postgres from "postgres";
-import type { Database, ListenHandlers, Queryable, Row, Unlisten } from "./database.ts";
+import type { Database, ListenHandlers, Queryable, Row, Statement, Unlisten } from "./database.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
 /** Options of {@linkcode openPostgres}; the defaults suit the server. */
@@ -127,6 +127,18 @@ class PostgresDatabase implements Database {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#checkOpen();
     return await this.#sql.begin((tx) => fn(queryable(tx as unknown as Sql))) as T;
+  }
+
+  async batch(statements: readonly Statement[]): Promise<Row[][]> {
+    this.#checkOpen();
+    // An array of queries returned from `begin` is pipelined: sent without
+    // waiting for each answer.
+    const results = await this.#sql.begin((tx) =>
+      statements.map(({ sql, params = [] }) =>
+        tx.unsafe(sql, params as postgres.ParameterOrJSON<never>[])
+      )
+    );
+    return (results as unknown as Row[][]).map((rows) => [...rows]);
   }
 
   listen(channel: string, handlers: ListenHandlers): Promise<Unlisten> {
