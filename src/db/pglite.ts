@@ -81,6 +81,7 @@ export async function openPglite(
   const db = new PgliteDatabase(
     new Worker(options.workerUrl ?? new URL("./pglite_worker.ts", import.meta.url), {
       type: "module",
+      name: "pglite",
     }),
     log,
   );
@@ -111,6 +112,7 @@ class PgliteDatabase implements Database {
   #channels = new Map<string, { handlers: Set<ListenHandlers>; active: Promise<void> }>();
   /** Why the worker is gone, once it crashed. */
   #failure: Error | undefined;
+  #opened = false;
   #closing: Promise<void> | undefined;
 
   constructor(worker: Worker, log: Logger) {
@@ -130,6 +132,7 @@ class PgliteDatabase implements Database {
 
   async open(location: string | null): Promise<void> {
     await this.#call({ op: "open", location });
+    this.#opened = true;
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -154,9 +157,12 @@ class PgliteDatabase implements Database {
       result = await fn(queryable);
     } catch (error) {
       over = true;
-      await this.#call({ op: "end", tx, commit: false }).catch((rollbackError) =>
-        this.#log.warn("rollback failed", { error: rollbackError })
-      );
+      // A closing or crashed worker has rolled back already (or cannot).
+      if (!this.#closing && !this.#failure) {
+        await this.#call({ op: "end", tx, commit: false }).catch((rollbackError) =>
+          this.#log.warn("rollback failed", { error: rollbackError })
+        );
+      }
       throw error;
     }
     over = true;
@@ -197,7 +203,7 @@ class PgliteDatabase implements Database {
   }
 
   async #close(): Promise<void> {
-    if (!this.#failure) {
+    if (this.#opened && !this.#failure) {
       try {
         await this.#send({ op: "close" });
       } catch (error) {
@@ -208,7 +214,7 @@ class PgliteDatabase implements Database {
     const closed = new TypeError("the PGlite database is closed; open a new one");
     for (const pending of this.#pending.values()) pending.reject(closed);
     this.#pending.clear();
-    if (!this.#failure) this.#log.info("pglite closed");
+    if (this.#opened && !this.#failure) this.#log.info("pglite closed");
   }
 
   #call(request: Ask): Promise<Result> {

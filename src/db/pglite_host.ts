@@ -210,13 +210,12 @@ export function createPgliteHost(pg: PGlite, post: (reply: Reply) => void): Pgli
         answer(request.id, async () => {
           if (listening.has(request.channel)) return null;
           const { channel } = request;
-          listening.set(
-            channel,
-            await pg.listen(
-              quoteIdent(channel),
-              (payload) => post({ type: "notify", channel, payload }),
-            ),
-          );
+          const quoted = quoteIdent(channel);
+          const forward = (payload: string) => post({ type: "notify", channel, payload });
+          await pg.listen(quoted, forward);
+          // Not the function `listen` returns: it unquotes the name twice, so
+          // a mixed-case channel would never be unlistened (PGlite 0.5.16).
+          listening.set(channel, () => pg.unlisten(quoted, forward));
           return null;
         });
         return;
