@@ -63,10 +63,10 @@ export interface Database extends Queryable {
    * rows. When one fails, nothing is committed and its error is thrown.
    *
    * Prefer it to {@linkcode Database.transaction} when every statement is
-   * known before the first runs: the adapter sends them together (one message
-   * to the PGlite worker, one pipeline to PostgreSQL), so the transaction
-   * holds its locks only while the statements run, not while this thread is
-   * busy with other work between them.
+   * known before the first runs: the PGlite adapter sends them to its worker
+   * in one message, so the transaction holds PGlite's lock only while the
+   * statements run, not while this thread is busy with other work between
+   * them. (The postgres.js adapter runs them through `transaction`.)
    *
    * @example
    * ```ts ignore

@@ -129,16 +129,15 @@ class PostgresDatabase implements Database {
     return await this.#sql.begin((tx) => fn(queryable(tx as unknown as Sql))) as T;
   }
 
-  async batch(statements: readonly Statement[]): Promise<Row[][]> {
-    this.#checkOpen();
-    // An array of queries returned from `begin` is pipelined: sent without
-    // waiting for each answer.
-    const results = await this.#sql.begin((tx) =>
-      statements.map(({ sql, params = [] }) =>
-        tx.unsafe(sql, params as postgres.ParameterOrJSON<never>[])
-      )
-    );
-    return (results as unknown as Row[][]).map((rows) => [...rows]);
+  batch(statements: readonly Statement[]): Promise<Row[][]> {
+    // Through `transaction`, so a batch gets whatever care it takes. The
+    // statements are not pipelined: on a local server a round trip is
+    // ~0.1 ms, and postgres.js holds a connection per transaction anyway.
+    return this.transaction(async (tx) => {
+      const results: Row[][] = [];
+      for (const { sql, params } of statements) results.push(await tx.query(sql, params));
+      return results;
+    });
   }
 
   listen(channel: string, handlers: ListenHandlers): Promise<Unlisten> {
