@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { waitFor } from "../../tests/db_fixture.ts";
 import { createLogger } from "../log.ts";
-import type { Queryable } from "./database.ts";
+import type { Database, Queryable } from "./database.ts";
 import { DatabaseError, openPglite } from "./pglite.ts";
 import { CRASH_SQL } from "./testing_crash_worker.ts";
 
@@ -15,6 +15,26 @@ function gate() {
   let open = () => {};
   const opened = new Promise<void>((resolve) => open = resolve);
   return { open, opened };
+}
+
+/**
+ * A transaction that runs `first`, then waits for `release()` before it runs
+ * `after` (or throws it): it holds PGlite's lock while the test acts.
+ */
+async function heldTransaction(db: Database, first: string, after: string | Error) {
+  const inside = gate();
+  const release = gate();
+  let open: Queryable | undefined;
+  const done = db.transaction(async (tx) => {
+    await tx.query(first);
+    open = tx;
+    inside.open();
+    await release.opened;
+    if (after instanceof Error) throw after;
+    await tx.query(after);
+  });
+  await inside.opened;
+  return { done, tx: open!, release: release.open };
 }
 
 Deno.test("openPglite: on disk in dataDir/pg, data survives a reopen", async () => {
@@ -96,17 +116,11 @@ Deno.test("openPglite: queries, transactions, batches, errors, LISTEN and closin
     });
 
     await t.step("other callers wait for a transaction instead of joining it", async () => {
-      const inside = gate();
-      const release = gate();
-      let open: Queryable | undefined;
-      const tx = db.transaction(async (tx) => {
-        await tx.query("insert into t (n) values (3)");
-        open = tx;
-        inside.open();
-        await release.opened;
-        throw new Error("roll back");
-      });
-      await inside.opened;
+      const held = await heldTransaction(
+        db,
+        "insert into t (n) values (3)",
+        new Error("roll back"),
+      );
       let outsideDone = false;
       const outside = db.query<{ n: number }>("select count(*)::int as n from t").then((rows) => {
         outsideDone = true;
@@ -114,10 +128,10 @@ Deno.test("openPglite: queries, transactions, batches, errors, LISTEN and closin
       });
       // Sent after the outside query: once it is answered, the worker has
       // seen the outside query too, and held it back.
-      assertEquals(await open!.query("select count(*)::int as n from t"), [{ n: 2 }]);
+      assertEquals(await held.tx.query("select count(*)::int as n from t"), [{ n: 2 }]);
       assert(!outsideDone, "the outside query must wait for the transaction");
-      release.open();
-      await assertRejects(() => tx, Error, "roll back");
+      held.release();
+      await assertRejects(() => held.done, Error, "roll back");
       assertEquals(await outside, [{ n: 1 }]);
     });
 
@@ -266,20 +280,12 @@ Deno.test("openPglite: close waits for running statements and ends open transact
   const { lines, log } = capture();
   const db = await openPglite("memory://", log);
   const slow = db.query<{ done: boolean }>("select pg_sleep(0.1) is not null as done");
-  const inside = gate();
-  const release = gate();
-  const tx = db.transaction(async (tx) => {
-    await tx.query("select 1");
-    inside.open();
-    await release.opened;
-    await tx.query("select 2");
-  });
-  await inside.opened;
+  const held = await heldTransaction(db, "select 1", "select 2");
   const closing = [db.close(), db.close()];
   assertEquals(await slow, [{ done: true }]);
   await Promise.all(closing);
-  release.open();
-  await assertRejects(() => tx, TypeError, "the PGlite database is closed");
+  held.release();
+  await assertRejects(() => held.done, TypeError, "the PGlite database is closed");
   assert(!lines.some((line) => line.includes("WARN")), lines.join("\n"));
 });
 
@@ -289,23 +295,15 @@ Deno.test("openPglite: a worker that crashes fails pending and later calls, and 
     workerUrl: new URL("./testing_crash_worker.ts", import.meta.url),
   });
   await db.query("create table t (n int)");
-  const inside = gate();
-  const release = gate();
-  const tx = db.transaction(async (tx) => {
-    await tx.query("insert into t values (1)");
-    inside.open();
-    await release.opened;
-    await tx.query("insert into t values (2)");
-  });
-  await inside.opened;
+  const held = await heldTransaction(db, "insert into t values (1)", "insert into t values (2)");
   const waiting = db.query("select count(*) from t"); // waits for the transaction's lock
   const crashing = db.query(CRASH_SQL);
   const cause =
     "the PGlite worker crashed: Uncaught Error: simulated crash inside the PGlite worker";
   await assertRejects(() => crashing, Error, cause);
   await assertRejects(() => waiting, Error, cause);
-  release.open();
-  await assertRejects(() => tx, Error, cause);
+  held.release();
+  await assertRejects(() => held.done, Error, cause);
   await assertRejects(() => db.query("select 1"), Error, cause);
   await assertRejects(() => db.listen("chan", { onNotify: () => {} }), Error, cause);
   const logged = lines.filter((line) => line.includes("pglite worker failed"));
