@@ -3,10 +3,15 @@
  * of how it is served.
  *
  * Routes:
- * - `GET /healthz`: liveness, no auth.
- * - `GET /status`: connections, cohorts, last seq, deltas/s, cache pools.
+ * - `GET /healthz`: liveness, no auth (503 `draining` while the server drains).
+ * - `GET /status`: connections, cohorts, last seq, deltas/s, cache pools
+ *   (the `operator` scope when tokens are configured).
+ * - `GET /metrics`: the same and more in Prometheus text format (`operator`).
  * - `POST /api/deltas`: a scheduler's delta (write scope).
  * - `POST /api/heartbeats`: a batch of heartbeats (write scope), when wired.
+ * - `GET /` and `/assets/<build>/<file>`: the browser UI; `GET /graphiql` and
+ *   `/graphiql/assets/<build>/<file>`: GraphiQL; when wired (`services.web`;
+ *   public: no data).
  * - `GET|POST /graphql`: queries over HTTP; the WebSocket upgrade on the same
  *   path serves subscriptions (`graphql-transport-ws`).
  *
@@ -26,14 +31,20 @@ import type { GraphQLSchema } from "graphql";
 import { applyDelta } from "./ingest/apply_delta.ts";
 import { validateDelta, type ValidDelta } from "./ingest/validate_delta.ts";
 import type { Logger } from "./log.ts";
+import type { RequestGate } from "./drain/request_gate.ts";
+import type { ServerMetrics } from "./metrics/server_metrics.ts";
 import { type Store, workflowOf } from "./store/store.ts";
 import { type ConnectionRegistry, graphqlWsRoute } from "./ws/hono_adapter.ts";
+import { mountWebApps, type WebApp } from "./web/routes.ts";
 
 /** What `GET /healthz` answers. */
 export interface Health {
-  /** Always `"ok"` while the process can answer. */
-  readonly status: "ok";
+  /** `"ok"` while the process serves (200); `"draining"` once it drains (503). */
+  readonly status: "ok" | "draining";
 }
+
+/** Seconds a client refused during a drain is told to wait (`Retry-After`). */
+export const DRAIN_RETRY_AFTER_S = 2;
 
 /** A handler for one more JSON POST route under `/api` (heartbeats). */
 export type ApiHandler = (body: unknown, principal: Principal) => Promise<Record<string, unknown>>;
@@ -62,6 +73,12 @@ export interface Services {
   readonly status: () => Record<string, unknown>;
   /** `POST /api/heartbeats`, when the heartbeat monitor is wired. */
   readonly heartbeats?: ApiHandler;
+  /** The metrics `GET /metrics` exposes; routes count requests and ingest here. */
+  readonly metrics: ServerMetrics;
+  /** In-flight ingest requests; closed (refusing ingest and upgrades) while draining. */
+  readonly gate: RequestGate;
+  /** Public pages over browser bundles (the UI at `/`, GraphiQL at `/graphiql`). */
+  readonly web?: readonly WebApp[];
 }
 
 /** The body of every error answer. */
@@ -71,10 +88,13 @@ export interface ErrorBody {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: 400 | 401 | 403 | 413 | 415, message: string) {
+  constructor(readonly status: 400 | 401 | 403 | 413 | 415 | 503, message: string) {
     super(message);
   }
 }
+
+const DRAINING_MESSAGE = "the server is draining (restarting or stopping): retry in " +
+  `${DRAIN_RETRY_AFTER_S} s, here after the restart or on another instance`;
 
 /** Workflow ids a valid delta writes to. */
 export function workflowsWritten(delta: ValidDelta): Set<string> {
@@ -101,12 +121,18 @@ export function workflowsWritten(delta: ValidDelta): Set<string> {
  * ```
  */
 export function createApp(services: Services): Hono {
-  const { config, log, access } = services;
+  const { config, log, access, metrics, gate } = services;
   const app = new Hono();
 
+  // First, so every answer is counted, errors and early returns included.
+  app.use("*", async function countRequest(c, next) {
+    await next();
+    metrics.request(c.req.path, c.res.status);
+  });
+
   app.get("/healthz", function healthz(c) {
-    const body: Health = { status: "ok" };
-    return c.json(body);
+    const body: Health = { status: gate.closed ? "draining" : "ok" };
+    return c.json(body, gate.closed ? 503 : 200);
   });
 
   // Browsers attach Origin; a page on another site must not drive a user's
@@ -128,10 +154,33 @@ export function createApp(services: Services): Hono {
   async function principalOf(c: Context): Promise<Principal> {
     const auth = await access.authenticate(bearerToken(c.req.header("authorization")));
     if (!auth.ok) {
+      // An expired token is known: say so plainly, so a person knows to get a new one.
+      if (auth.expiredAt !== undefined) throw new HttpError(401, auth.reason);
       throw new HttpError(401, `unauthorized (${auth.reason}): send Authorization: Bearer <token>`);
     }
     return auth.principal;
   }
+
+  /** `/status` and `/metrics` show figures about every client and workflow. */
+  async function operatorOf(c: Context): Promise<Principal> {
+    const principal = await principalOf(c);
+    if (!principal.operator) {
+      throw new HttpError(403, `token ${principal.name} has no operator scope`);
+    }
+    return principal;
+  }
+
+  // Ingest is counted in flight from its first byte, so a drain waits for
+  // requests whose body is still arriving, and refused once draining.
+  app.use("/api/*", async function ingestGate(c, next) {
+    if (c.req.method !== "POST") return await next();
+    if (!gate.enter()) throw new HttpError(503, DRAINING_MESSAGE);
+    try {
+      await next();
+    } finally {
+      gate.leave();
+    }
+  });
 
   const limitBody = bodyLimit({
     maxSize: config.limits.maxBodyBytes,
@@ -159,8 +208,11 @@ export function createApp(services: Services): Hono {
     }
   }
 
+  // The pages and their assets hold no data: no token (data goes over /graphql).
+  if (services.web) mountWebApps(app, services.web, { tokens: !access.open });
+
   app.get("/status", async function status(c) {
-    await principalOf(c);
+    await operatorOf(c);
     return c.json({
       seq: services.store.seq,
       store: services.store.counts(),
@@ -169,6 +221,11 @@ export function createApp(services: Services): Hono {
       documents: services.documents.stats(),
       ...services.status(),
     });
+  });
+
+  app.get("/metrics", async function getMetrics(c) {
+    await operatorOf(c);
+    return c.body(await metrics.text(), 200, { "content-type": metrics.contentType });
   });
 
   app.post("/api/deltas", limitBody, async function postDelta(c) {
@@ -192,6 +249,7 @@ export function createApp(services: Services): Hono {
     }
     const started = performance.now();
     const result = await applyDelta(services.db, delta);
+    metrics.ingested(result.seq, delta.elements);
     log.debug("delta applied", {
       seq: result.seq,
       elements: delta.elements,
@@ -232,17 +290,28 @@ export function createApp(services: Services): Hono {
     { limits: config.limits, log: log.child("ws"), connections: services.connections },
   );
 
-  app.get("/graphql", ws, async function getGraphql(c) {
-    const principal = await principalOf(c);
-    let request;
-    try {
-      request = requestFromSearch(new URL(c.req.url).searchParams);
-    } catch (error) {
-      throw new HttpError(400, (error as Error).message);
-    }
-    const { status, body } = await runHttpGraphql(services, principal, request);
-    return c.json(body, status);
-  });
+  app.get(
+    "/graphql",
+    async function refuseUpgradeWhileDraining(c, next) {
+      // Checked before the upgrade: a socket opened now would be closed at once.
+      if (gate.closed && c.req.header("upgrade") === "websocket") {
+        throw new HttpError(503, DRAINING_MESSAGE);
+      }
+      await next();
+    },
+    ws,
+    async function getGraphql(c) {
+      const principal = await principalOf(c);
+      let request;
+      try {
+        request = requestFromSearch(new URL(c.req.url).searchParams);
+      } catch (error) {
+        throw new HttpError(400, (error as Error).message);
+      }
+      const { status, body } = await runHttpGraphql(services, principal, request);
+      return c.json(body, status);
+    },
+  );
 
   app.post("/graphql", limitBody, async function postGraphql(c) {
     const principal = await principalOf(c);
@@ -260,6 +329,7 @@ export function createApp(services: Services): Hono {
 
   app.onError(function onError(err, c) {
     if (err instanceof HttpError) {
+      if (err.status === 503) c.header("retry-after", String(DRAIN_RETRY_AFTER_S));
       return c.json({ error: err.message } satisfies ErrorBody, err.status);
     }
     log.error("request failed", { method: c.req.method, path: c.req.path, error: err });

@@ -6,7 +6,9 @@ import { startServer } from "./server.ts";
 
 const TOKENS = JSON.stringify([
   { name: "ui", token: "ui-token-0123456789", scopes: ["read"] },
+  { name: "old", token: "old-token-0123456789", scopes: ["read"], expires: "2020-01-01T00:00:00Z" },
   { name: "sched", token: "sched-token-0123456789", scopes: ["write:~mine/*"] },
+  { name: "ops", token: "ops-token-0123456789", scopes: ["operator"] },
 ]);
 
 Deno.test("app: health, 404, origin, auth, scopes, body limit and content type", async () => {
@@ -33,8 +35,24 @@ Deno.test("app: health, 404, origin, auth, scopes, body limit and content type",
       ],
     );
     assertEquals((await app.request("/status"))?.status, 401);
+    assertEquals(
+      await json(
+        await app.request("/status", { headers: { authorization: "Bearer old-token-0123456789" } }),
+      ),
+      [401, { error: "token old expired at 2020-01-01T00:00:00.000Z" }],
+    );
     const ui = { authorization: "Bearer ui-token-0123456789", origin: "http://ui.example" };
-    assertEquals((await app.request("/status", { headers: ui })).status, 200);
+    const ops = { authorization: "Bearer ops-token-0123456789" };
+    // The server's figures need the operator scope; a read token is not enough.
+    for (const path of ["/status", "/metrics"]) {
+      assertEquals(await json(await app.request(path, { headers: ui })), [403, {
+        error: "token ui has no operator scope",
+      }]);
+      assertEquals((await app.request(path))?.status, 401);
+      const res = await app.request(path, { headers: ops });
+      assertEquals(res.status, 200);
+      await res.body?.cancel();
+    }
     const post = (body: string, headers: Record<string, string>) =>
       app.request("/api/deltas", {
         method: "POST",

@@ -62,6 +62,13 @@ export interface Config {
   readonly limits: Limits;
   /** Least level written to the log (`OVERLAP_LOG_LEVEL`: debug, info, warn, error). */
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** How log lines are written (`OVERLAP_LOG_FORMAT`: `text` for people, `json` one object a line). */
+  readonly logFormat: "text" | "json";
+  /**
+   * Longest a graceful drain (SIGTERM/SIGINT) may take before the process
+   * exits anyway, in ms (`OVERLAP_DRAIN_TIMEOUT_MS`, default 10000).
+   */
+  readonly drainTimeoutMs: number;
   /** Root of the on-disk cache (`OVERLAP_CACHE_DIR`, default `<dataDir>/cache`). */
   readonly cacheDir: string;
   /** Default time a cache request may take, in ms (`OVERLAP_CACHE_TIMEOUT_MS`). */
@@ -127,6 +134,8 @@ export const DEFAULTS: Config = Object.freeze({
     initTimeoutMs: 3000,
   }),
   logLevel: "info",
+  logFormat: "text",
+  drainTimeoutMs: 10000,
   cacheDir: "./data/cache",
   cacheTimeoutMs: 60000,
   cachePools: Object.freeze({
@@ -229,6 +238,14 @@ export function loadConfig(env: EnvSource = Deno.env): Config {
       initTimeoutMs: readInteger(env, "OVERLAP_INIT_TIMEOUT_MS", d.initTimeoutMs, 1, 3600_000),
     },
     logLevel: readChoice(env, "OVERLAP_LOG_LEVEL", ["debug", "info", "warn", "error"], "info"),
+    logFormat: readChoice(env, "OVERLAP_LOG_FORMAT", ["text", "json"], DEFAULTS.logFormat),
+    drainTimeoutMs: readInteger(
+      env,
+      "OVERLAP_DRAIN_TIMEOUT_MS",
+      DEFAULTS.drainTimeoutMs,
+      1,
+      3600_000,
+    ),
     cacheDir: readPath(env, "OVERLAP_CACHE_DIR", under("cache")),
     cacheTimeoutMs: readInteger(
       env,

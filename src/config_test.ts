@@ -83,3 +83,19 @@ Deno.test("loadConfig refuses a host that is not a host", () => {
     "OVERLAP_HOST must be a host name or IP address",
   );
 });
+
+Deno.test("loadConfig reads OVERLAP_LOG_FORMAT and OVERLAP_DRAIN_TIMEOUT_MS, and refuses bad ones", () => {
+  const config = loadConfig(env({ OVERLAP_LOG_FORMAT: "json", OVERLAP_DRAIN_TIMEOUT_MS: "2500" }));
+  assertEquals([config.logFormat, config.drainTimeoutMs], ["json", 2500]);
+  assertEquals([DEFAULTS.logFormat, DEFAULTS.drainTimeoutMs], ["text", 10000]);
+  assertThrows(
+    () => loadConfig(env({ OVERLAP_LOG_FORMAT: "JSON" })),
+    TypeError,
+    'OVERLAP_LOG_FORMAT must be one of text, json, got "JSON"',
+  );
+  assertThrows(
+    () => loadConfig(env({ OVERLAP_DRAIN_TIMEOUT_MS: "0" })),
+    TypeError,
+    "OVERLAP_DRAIN_TIMEOUT_MS must be a whole number from 1 to 3600000",
+  );
+});

@@ -1,13 +1,36 @@
 /**
- * A small structured logger: one line per event, with a UTC timestamp, the
- * level, the component and `key=value` fields, written to stderr so stdout
+ * A small structured logger: one line per event, written to stderr so stdout
  * stays free for protocol use (the cache server speaks NDJSON on stdout).
+ *
+ * Two formats (`OVERLAP_LOG_FORMAT`):
+ * - `text` (default): a UTC timestamp, the level, the component and
+ *   `key=value` fields, for people;
+ * - `json`: one JSON object a line, `{"time", "level", "component",
+ *   "message", "fields"}`, for log shippers. Errors anywhere in the fields
+ *   become `{"name", "message"}`.
  *
  * @module
  */
 
 /** Log levels, least severe first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** How lines are written: `text` for people, `json` for machines. */
+export type LogFormat = "text" | "json";
+
+/** One line of the `json` format, as a parser of the log sees it. */
+export interface JsonLogLine {
+  /** When, ISO 8601 in UTC. */
+  readonly time: string;
+  /** The level. */
+  readonly level: LogLevel;
+  /** The component, `parent/child`. */
+  readonly component: string;
+  /** What happened. */
+  readonly message: string;
+  /** The context, as given (errors as `{name, message}`); `{}` when none. */
+  readonly fields: Record<string, unknown>;
+}
 
 /** Extra context printed as `key=value` pairs after the message. */
 export type LogFields = Record<string, unknown>;
@@ -53,8 +76,53 @@ function formatValue(value: unknown): string {
   }
 }
 
+// Errors have no enumerable properties, so JSON.stringify would write `{}`;
+// a BigInt would make it throw; undefined would drop the key silently.
+function jsonValue(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (typeof value === "bigint") return value.toString();
+  if (value === undefined) return null;
+  return value;
+}
+
+/** One event to render. */
+interface LogEvent {
+  readonly time: Date;
+  readonly level: LogLevel;
+  readonly component: string;
+  readonly message: string;
+  readonly fields: LogFields | undefined;
+}
+
+function jsonLine({ time, level, component, message, fields }: LogEvent): string {
+  const line = { time: time.toISOString(), level, component, message, fields: fields ?? {} };
+  try {
+    return JSON.stringify(line, jsonValue);
+  } catch {
+    // A cycle somewhere in the fields: keep the line, stringify each field alone.
+    const safe: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(fields ?? {})) {
+      try {
+        safe[key] = JSON.parse(JSON.stringify(value, jsonValue) ?? "null");
+      } catch {
+        safe[key] = String(value);
+      }
+    }
+    return JSON.stringify({ ...line, fields: safe }, jsonValue);
+  }
+}
+
+function textLine({ time, level, component, message, fields }: LogEvent): string {
+  let line = `${time.toISOString()} ${level.toUpperCase()} [${component}] ${message}`;
+  if (fields) {
+    for (const [key, value] of Object.entries(fields)) line += ` ${key}=${formatValue(value)}`;
+  }
+  return line;
+}
+
 /**
- * Creates a logger for `component` that drops lines below `level`.
+ * Creates a logger for `component` that drops lines below `level`, writing
+ * `format` lines (`text` by default) to `sink`.
  *
  * @example
  * ```ts
@@ -66,6 +134,13 @@ function formatValue(value: unknown): string {
  * log.warn("bad body", { status: 400, reason: "no workflows" });
  * assert(lines.length === 1);
  * assert(lines[0].includes('WARN [ingest] bad body status=400 reason="no workflows"'));
+ *
+ * const json: string[] = [];
+ * const machine = createLogger("db", "info", (line) => json.push(line), undefined, "json");
+ * machine.error("query failed", { error: new RangeError("timeout") });
+ * const parsed = JSON.parse(json[0]);
+ * assert.deepEqual(parsed.fields, { error: { name: "RangeError", message: "timeout" } });
+ * assert.equal(parsed.component, "db");
  * ```
  */
 export function createLogger(
@@ -73,22 +148,20 @@ export function createLogger(
   level: LogLevel = "info",
   sink: LogSink = stderrSink,
   now: () => Date = () => new Date(),
+  format: LogFormat = "text",
 ): Logger {
   const least = RANK[level];
+  const render = format === "json" ? jsonLine : textLine;
   function write(at: LogLevel, message: string, fields?: LogFields): void {
     if (RANK[at] < least) return;
-    let line = `${now().toISOString()} ${at.toUpperCase()} [${component}] ${message}`;
-    if (fields) {
-      for (const [key, value] of Object.entries(fields)) line += ` ${key}=${formatValue(value)}`;
-    }
-    sink(line);
+    sink(render({ time: now(), level: at, component, message, fields }));
   }
   return {
     debug: (message, fields) => write("debug", message, fields),
     info: (message, fields) => write("info", message, fields),
     warn: (message, fields) => write("warn", message, fields),
     error: (message, fields) => write("error", message, fields),
-    child: (name) => createLogger(`${component}/${name}`, level, sink, now),
+    child: (name) => createLogger(`${component}/${name}`, level, sink, now, format),
   };
 }
 

@@ -2,6 +2,19 @@
  * Starting and stopping a whole Overlap server: database, store, event feed,
  * fan-out hub and the HTTP/WebSocket listener.
  *
+ * Stopping is a graceful drain, bounded by `OVERLAP_DRAIN_TIMEOUT_MS`:
+ * 1. new ingest POSTs and WebSocket upgrades get 503 (`Retry-After`), and
+ *    extensions that feed the server (the simulator) stop;
+ * 2. ingest requests in flight finish: their transactions commit and their
+ *    answers are sent;
+ * 3. the event feed delivers everything committed so far to the sockets;
+ * 4. every WebSocket is closed with 1012 (Service Restart): clients
+ *    reconnect and resume from their last seq, so nothing is lost;
+ * 5. extensions stop (cache servers, heartbeat monitor), then the feed, the
+ *    listener, the hub and the database.
+ * If the bound passes first, the sockets are closed with 1012 at once and
+ * `close()` resolves with a report of what was cut short.
+ *
  * @module
  */
 import type { GraphQLFieldConfigMap } from "graphql";
@@ -20,6 +33,37 @@ import { createLogger, type Logger } from "./log.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { Store } from "./store/store.ts";
 import { ConnectionRegistry } from "./ws/hono_adapter.ts";
+import { CloseCode } from "./ws/protocol.ts";
+import { RequestGate } from "./drain/request_gate.ts";
+import {
+  type DrainClock,
+  type DrainReport,
+  type DrainStep,
+  runDrain,
+  SYSTEM_DRAIN_CLOCK,
+} from "./drain/run_drain.ts";
+import type { LatencyClocks } from "./metrics/fanout_latency.ts";
+import type { Registry } from "./metrics/registry.ts";
+import { ServerMetrics } from "./metrics/server_metrics.ts";
+
+export type { DrainReport } from "./drain/run_drain.ts";
+
+/** Longest the drain waits for clients to answer the close handshake, in ms. */
+const CLOSE_HANDSHAKE_MS = 2000;
+
+/** Resolves when `promise` does or after `ms`, whichever is first; clears its timer. */
+async function waitAtMost(promise: Promise<void>, ms: number, clock: DrainClock): Promise<void> {
+  let timer: unknown;
+  const late = new Promise<void>((resolve) => timer = clock.setTimeout(resolve, ms));
+  try {
+    await Promise.race([promise, late]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
+
+/** The close reason sent with 1012 when the server drains. */
+export const DRAIN_CLOSE_REASON = "Service restart: reconnect and resume from your last seq";
 
 /** Something started alongside the server and stopped with it (cache pools, monitor, simulator). */
 export interface Extension {
@@ -33,7 +77,17 @@ export interface Extension {
   onEvents?(events: readonly OverlapEvent[]): void;
   /** Called once the server listens, with its base URL (the simulator talks to it). */
   onListen?(url: string): Promise<void> | void;
-  /** Stops it. Extensions stop before the server does, last started first. */
+  /** Registers its metrics (for `GET /metrics`) in the server's registry; called once at start. */
+  metrics?(registry: Registry): void;
+  /**
+   * Stops sending work to the server (the simulator stops posting); called
+   * when a drain starts, before in-flight requests are awaited.
+   */
+  drain?(): Promise<void> | void;
+  /**
+   * Stops it. Called while the server drains, after the WebSockets are
+   * closed, last started first.
+   */
   close?(): Promise<void> | void;
 }
 
@@ -47,8 +101,18 @@ export interface StartOptions {
     log: Logger,
     context: { readonly auth: "open" | "tokens" },
   ) => Promise<Extension[]> | Extension[];
+  /** Public pages over browser bundles (the UI, GraphiQL); tests pass them here. */
+  readonly web?: Services["web"];
+  /** The clock token expiry is judged by (ms since the epoch); `Date.now` by default. */
+  readonly now?: () => number;
   /** Called with the services once the app is built (the heartbeat route). */
-  readonly services?: (services: Services) => Partial<Pick<Services, "heartbeats">>;
+  readonly services?: (
+    services: Services,
+  ) => Partial<Pick<Services, "heartbeats" | "web">>;
+  /** The drain's timers (tests decide when the bound passes); the real ones by default. */
+  readonly drainClock?: DrainClock;
+  /** Clocks of the fan-out latency histogram (tests); the real ones by default. */
+  readonly latencyClocks?: LatencyClocks;
 }
 
 /** A running server. */
@@ -61,8 +125,14 @@ export interface RunningServer {
   readonly services: Services;
   /** The event feed. */
   readonly feed: EventFeed;
-  /** Stops listening, closes sockets, the feed and the database. */
-  close(): Promise<void>;
+  /**
+   * Drains and stops the server (see the module documentation). Resolves
+   * when the drain is done or its bound passed, whichever is first, with
+   * what happened. Idempotent.
+   */
+  close(): Promise<DrainReport>;
+  /** Settles once everything is stopped, even after a drain that timed out. */
+  readonly closed: Promise<void>;
 }
 
 /**
@@ -105,7 +175,7 @@ export async function startServer(
       host: config.host,
     });
   }
-  const access = await createAccess(entries);
+  const access = await createAccess(entries, { now: options.now });
   const db = await openDatabase(config, log.child("db"));
   const extensions: Extension[] = [];
   const feedLog = log.child("feed");
@@ -130,6 +200,16 @@ export async function startServer(
     const hub = new Hub({ store, schema, history, log: log.child("hub") });
     const rate = new RateMeter();
     const connections = new ConnectionRegistry();
+    const gate = new RequestGate();
+    const metrics = new ServerMetrics({
+      connections: () => connections.status(),
+      hub: () => hub.status(),
+      store: () => store.counts(),
+      feed: () => feed,
+      draining: () => gate.closed,
+      ingestInFlight: () => gate.inFlight,
+    }, options.latencyClocks);
+    for (const extension of extensions) extension.metrics?.(metrics.registry);
     const services: Services = {
       config,
       log,
@@ -140,6 +220,9 @@ export async function startServer(
       schema,
       documents,
       connections,
+      metrics,
+      gate,
+      web: options.web,
       status: () => ({
         deltasPerSecond: rate.perSecond(),
         feed: { lastSeq: feed?.lastSeq ?? store.seq },
@@ -154,7 +237,9 @@ export async function startServer(
       onEvents(events) {
         for (const event of events) {
           store.apply(event);
+          const frames = hub.frames;
           hub.publish(event);
+          metrics.published(event, hub.frames - frames);
         }
         rate.add(events.length);
         for (const extension of extensions) extension.onEvents?.(events);
@@ -182,25 +267,75 @@ export async function startServer(
     const running = server;
     const runningFeed = feed;
     const timer = retention;
-    let closing: Promise<void> | undefined;
+    const closed = Promise.withResolvers<void>();
+    let closing: Promise<DrainReport> | undefined;
+    const closeSockets = () => connections.closeAll(CloseCode.ServiceRestart, DRAIN_CLOSE_REASON);
+    const drainClock = options.drainClock ?? SYSTEM_DRAIN_CLOCK;
+    const drain = async (): Promise<DrainReport> => {
+      // Synchronously: from here on, new ingest and upgrades get 503.
+      gate.close();
+      clearInterval(timer);
+      log.info("draining", {
+        timeoutMs: config.drainTimeoutMs,
+        connections: connections.size,
+        ingestInFlight: gate.inFlight,
+      });
+      const steps: DrainStep[] = [
+        { name: "feeding extensions stopped", run: () => drainAll(extensions, log) },
+        {
+          name: "in-flight ingest finished",
+          run: () => gate.idle(),
+          pending: () => `${gate.inFlight} ingest request(s) in flight`,
+        },
+        {
+          name: "event feed caught up",
+          run: () => runningFeed.catchUp(),
+          pending: () => `delivered seq ${runningFeed.lastSeq}, committed ${runningFeed.headSeq}`,
+        },
+        {
+          name: "websockets closed with 1012",
+          run: async () => {
+            closeSockets();
+            // Let the close frames go out before the listener shuts down
+            // (which would cut the sockets with 1001), but do not wait on a
+            // peer that never answers the closing handshake.
+            await waitAtMost(connections.empty(), CLOSE_HANDSHAKE_MS, drainClock);
+          },
+          pending: () => `${connections.size} socket(s) not yet closed`,
+        },
+        { name: "extensions stopped", run: () => closeAll(extensions, log) },
+        { name: "event feed stopped", run: () => runningFeed.stop() },
+        { name: "listener shut down", run: () => running.shutdown() },
+        { name: "hub closed", run: () => hub.close() },
+        { name: "database closed", run: () => db.close() },
+      ];
+      const { report, finished } = runDrain(steps, {
+        timeoutMs: config.drainTimeoutMs,
+        log,
+        clock: drainClock,
+        onTimeout: closeSockets,
+      });
+      finished.then(() => closed.resolve());
+      const result = await report;
+      if (result.completed) log.info("stopped", { ms: result.ms, seq: runningFeed.lastSeq });
+      else {
+        log.error("stopped with the drain incomplete", {
+          ms: result.ms,
+          timedOut: result.timedOut,
+          failed: result.failed.map((f) => `${f.step}: ${f.error}`),
+          cutShort: result.cutShort,
+        });
+      }
+      return result;
+    };
     return {
       url,
       port: addr.port,
       services,
       feed: runningFeed,
+      closed: closed.promise,
       close() {
-        closing ??= (async () => {
-          clearInterval(timer);
-          // Extensions first: the simulator still posts to the server and the
-          // monitor still writes to the database while they run.
-          await closeAll(extensions, log);
-          await runningFeed.stop();
-          connections.closeAll(1001, "server shutting down");
-          await running.shutdown();
-          hub.close();
-          await db.close();
-          log.info("stopped");
-        })();
+        closing ??= drain();
         return closing;
       },
     };
@@ -211,6 +346,17 @@ export async function startServer(
     await closeAll(extensions, log);
     await db.close();
     throw error;
+  }
+}
+
+/** Asks extensions that feed the server to stop feeding it; one that fails is logged. */
+async function drainAll(extensions: readonly Extension[], log: Logger): Promise<void> {
+  for (const extension of [...extensions].reverse()) {
+    try {
+      await extension.drain?.();
+    } catch (error) {
+      log.error("draining an extension failed", { error });
+    }
   }
 }
 

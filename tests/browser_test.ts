@@ -6,12 +6,10 @@
  * Needs Debian's Chromium (`apt-get install chromium`; `.ci/run` installs
  * it). Without it the test is reported as ignored, not passed.
  */
-import { chromium } from "playwright-core";
 import { assertEquals } from "./assert.ts";
+import { hasChromium, launchChromium } from "./chromium.ts";
 import { SEED_DELTA, SEED_EXPECTED, VIEW_1, VIEW_2 } from "./seed.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 const ROOT = new URL("../", import.meta.url);
 
 async function bundle(): Promise<string> {
@@ -50,19 +48,7 @@ Deno.test({
       }
       return new Response("not found", { status: 404 });
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const tab = await browser.newPage();
       const errors: string[] = [];

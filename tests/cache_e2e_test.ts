@@ -440,6 +440,7 @@ for (const serverCase of serverCases()) {
       writer: "writer-token-0123456789",
       reader: "reader-token-0123456789",
       outsider: "outsider-token-0123456789",
+      ops: "ops-token-0123456789abc",
     };
     const env = {
       OVERLAP_CACHE_DIR: `${base}/cache`,
@@ -450,6 +451,7 @@ for (const serverCase of serverCases()) {
         { name: "writer", token: tokens.writer, scopes: ["write"] },
         { name: "reader", token: tokens.reader, scopes: ["read:~u/*"] },
         { name: "outsider", token: tokens.outsider, scopes: ["read:~x/*"] },
+        { name: "ops", token: tokens.ops, scopes: ["operator"] },
       ]),
     };
     const config = testConfig(env);
@@ -553,15 +555,28 @@ for (const serverCase of serverCases()) {
         );
       }
 
-      const response = await fetch(`${server.server.url}/status`, {
-        headers: { authorization: `Bearer ${tokens.reader}` },
-      });
+      // The pools' figures are for operators only, in /status and /metrics alike.
+      for (const path of ["/status", "/metrics"]) {
+        const refused = await fetch(`${server.server.url}${path}`, {
+          headers: { authorization: `Bearer ${tokens.reader}` },
+        });
+        assertEquals([refused.status, await refused.json()], [403, {
+          error: "token reader has no operator scope",
+        }]);
+      }
+      const ops = { authorization: `Bearer ${tokens.ops}` };
+      const response = await fetch(`${server.server.url}/status`, { headers: ops });
       assertEquals(response.status, 200);
       const cache = (await response.json()).cache as Record<string, Record<string, unknown>>;
       assertEquals(
         [cache.dag.misses, cache.logs.misses, cache.artifacts.misses],
         [1, 1, 2],
       );
+      const metrics = await (await fetch(`${server.server.url}/metrics`, { headers: ops })).text();
+      const misses = [...metrics.matchAll(/^overlap_cache_misses_total\{pool="(\w+)"\} (\d+)$/gm)]
+        .map(([, pool, n]) => [pool, Number(n)]);
+      assertEquals(Object.fromEntries(misses), { dag: 1, artifacts: 2, logs: 1 });
+      assert(/^overlap_cache_up\{pool="artifacts"\} 1$/m.test(metrics), "the artifacts pool is up");
     } finally {
       for (const ws of clients) await ws.dispose();
       await test?.stop();

@@ -155,6 +155,15 @@ for (const serverCase of serverCases()) {
         revived: 1,
         errors: 0,
       });
+      const metrics = await (await fetch(`${test.server.url}/metrics`)).text();
+      for (
+        const line of [
+          "overlap_heartbeat_checked_total 2",
+          "overlap_heartbeat_marked_total 2",
+          "overlap_heartbeat_revived_total 1",
+          'overlap_heartbeat_watched{kind="job"} 1',
+        ]
+      ) assert(metrics.split("\n").includes(line), `/metrics lacks ${line}`);
 
       // Completion stops tracking.
       await test.post("/api/deltas", {

@@ -5,8 +5,12 @@
  * JSON: `[{ "name": "alice-ui", "token": "…", "scopes": ["read:~alice/*"] }]`.
  * Scopes: `read` (every workflow), `read:<pattern>` (workflow ids matching a
  * glob where `*` matches any run of characters), `write` (ingest for every
- * workflow), `write:<pattern>`. Tokens are kept only as SHA-256 digests, and
- * looked up by digest, so no comparison leaks timing about a secret.
+ * workflow), `write:<pattern>`, and `operator` (`GET /status` and `GET /metrics`,
+ * which show figures about every workflow and client; it grants no read or
+ * write). An entry may carry `expires` (ISO 8601 with a time zone, e.g.
+ * `2026-12-31T18:00:00Z`): from then on the token is refused with a message
+ * saying when it expired. Tokens are kept only as SHA-256 digests, and looked
+ * up by digest, so no comparison leaks timing about a secret.
  *
  * @module
  */
@@ -28,12 +32,22 @@ export interface Principal {
   readonly write: WorkflowMatcher;
   /** Whether it may write at all. */
   readonly canWrite: boolean;
+  /** Whether it may read the server's figures (`/status`, `/metrics`): the `operator` scope. */
+  readonly operator: boolean;
+  /** When the token stops being accepted (ms since the epoch); `undefined` when it never does. */
+  readonly expiresAt?: number;
 }
 
 /** The result of looking up a presented token. */
 export type Authentication =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly reason: string };
+  | {
+    readonly ok: false;
+    /** Why, for logs and answers: `no token`, `unknown token`, `token <name> expired at <ISO time>`. */
+    readonly reason: string;
+    /** Set when the token is known but expired: when it expired (ms since the epoch). */
+    readonly expiredAt?: number;
+  };
 
 /** The access policy of a running server. */
 export interface Access {
@@ -41,6 +55,8 @@ export interface Access {
   readonly open: boolean;
   /** Looks up a presented token (`undefined` when none was sent). */
   authenticate(token: string | undefined): Promise<Authentication>;
+  /** The policy's clock (ms since the epoch): expiry is judged by it. */
+  now(): number;
 }
 
 /** The principal of an open server: reads and writes everything. */
@@ -51,6 +67,7 @@ export const OPEN_PRINCIPAL: Principal = Object.freeze({
   readAll: true,
   write: () => true,
   canWrite: true,
+  operator: true,
 });
 
 const MAX_TOKENS = 10_000;
@@ -63,6 +80,38 @@ export interface TokenEntry {
   readonly token: string;
   /** Scopes, see the module documentation. */
   readonly scopes: readonly string[];
+  /** When the token expires, ISO 8601 with a time zone; never when absent. */
+  readonly expires?: string;
+}
+
+// A date, or a date and time with a zone: an expiry without a zone would
+// depend on the server's local time.
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Reads an ISO 8601 time with a zone (or a plain date, meaning its UTC
+ * midnight) as ms since the epoch.
+ *
+ * @throws {TypeError} naming `where` and the expected form.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseExpiry } from "./tokens.ts";
+ * assert.equal(parseExpiry("2026-12-31T18:00:00Z", "x"), Date.UTC(2026, 11, 31, 18));
+ * assert.throws(() => parseExpiry("tomorrow", "x"), TypeError);
+ * ```
+ */
+export function parseExpiry(value: unknown, where: string): number {
+  const time = typeof value === "string" && ISO_8601.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(time)) {
+    throw new TypeError(
+      `${where} must be an ISO 8601 time with a time zone (for example 2026-12-31T18:00:00Z), got ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return time;
 }
 
 /**
@@ -100,7 +149,7 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
       throw new TypeError(`${where} must be an object with name, token and scopes`);
     }
-    const { name, token, scopes } = entry as Record<string, unknown>;
+    const { name, token, scopes, expires } = entry as Record<string, unknown>;
     if (typeof name !== "string" || !/^[\w.@-]{1,64}$/.test(name)) {
       throw new TypeError(`${where}.name must be 1-64 letters, digits, '.', '@', '_' or '-'`);
     }
@@ -115,13 +164,17 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
       throw new TypeError(`${where}.scopes must be a non-empty array of scope strings`);
     }
     for (const scope of scopes) {
-      if (typeof scope !== "string" || !/^(read|write)(:\S+)?$/.test(scope)) {
+      if (typeof scope !== "string" || !/^((read|write)(:\S+)?|operator)$/.test(scope)) {
         throw new TypeError(
           `${where}.scopes: ${
             JSON.stringify(scope)
-          } is not a scope; expected read, read:<pattern>, write or write:<pattern>`,
+          } is not a scope; expected read, read:<pattern>, write, write:<pattern> or operator`,
         );
       }
+    }
+    if (expires !== undefined) {
+      parseExpiry(expires, `${where}.expires`);
+      return { name, token, scopes: scopes as string[], expires: expires as string };
     }
     return { name, token, scopes: scopes as string[] };
   });
@@ -151,7 +204,12 @@ function principalOf(entry: TokenEntry): Principal {
   const writes: string[] = [];
   let readAll = false;
   let writeAll = false;
+  let operator = false;
   for (const scope of entry.scopes) {
+    if (scope === "operator") {
+      operator = true;
+      continue;
+    }
     const colon = scope.indexOf(":");
     const isRead = scope.startsWith("read");
     if (colon < 0) {
@@ -163,17 +221,26 @@ function principalOf(entry: TokenEntry): Principal {
   reads.sort();
   return {
     name: entry.name,
+    expiresAt: entry.expires === undefined ? undefined : parseExpiry(entry.expires, entry.name),
     readAll,
     readKey: readAll ? "*" : reads.join("\n"),
     read: readAll ? () => true : scopeMatcher(reads),
     canWrite: writeAll || writes.length > 0,
     write: writeAll ? () => true : scopeMatcher(writes),
+    operator,
   };
+}
+
+/** Options of {@linkcode createAccess}. */
+export interface AccessOptions {
+  /** The clock expiry is judged by (ms since the epoch); `Date.now` by default. */
+  readonly now?: () => number;
 }
 
 /**
  * Creates the access policy from configured token entries. With no entries,
- * access is open.
+ * access is open. A token past its `expires` is refused with the time it
+ * expired.
  *
  * @example
  * ```ts
@@ -185,11 +252,16 @@ function principalOf(entry: TokenEntry): Principal {
  * assert(!(await access.authenticate("wrong-token-0000")).ok);
  * ```
  */
-export async function createAccess(entries: readonly TokenEntry[]): Promise<Access> {
+export async function createAccess(
+  entries: readonly TokenEntry[],
+  options: AccessOptions = {},
+): Promise<Access> {
+  const now = options.now ?? Date.now;
   if (entries.length === 0) {
     return {
       open: true,
       authenticate: () => Promise.resolve({ ok: true, principal: OPEN_PRINCIPAL }),
+      now,
     };
   }
   const byDigest = new Map<string, Principal>();
@@ -200,8 +272,18 @@ export async function createAccess(entries: readonly TokenEntry[]): Promise<Acce
       if (token === undefined || token === "") return { ok: false, reason: "no token" };
       if (token.length > 4096) return { ok: false, reason: "token too long" };
       const principal = byDigest.get(await digest(token));
-      return principal ? { ok: true, principal } : { ok: false, reason: "unknown token" };
+      if (!principal) return { ok: false, reason: "unknown token" };
+      const expiredAt = principal.expiresAt;
+      if (expiredAt !== undefined && expiredAt <= now()) {
+        return {
+          ok: false,
+          reason: `token ${principal.name} expired at ${new Date(expiredAt).toISOString()}`,
+          expiredAt,
+        };
+      }
+      return { ok: true, principal };
     },
+    now,
   };
 }
 

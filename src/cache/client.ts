@@ -14,7 +14,7 @@
  * @module
  */
 import { createLogger } from "../log.ts";
-import type { Logger, LogLevel } from "../log.ts";
+import type { LogFormat, Logger, LogLevel } from "../log.ts";
 import { readLines } from "./lines.ts";
 import { entryPath, keyHash } from "./key_layout.ts";
 import { readEntry } from "./entry_codec.ts";
@@ -65,6 +65,12 @@ export interface CacheClientOptions {
   readonly log?: Logger;
   /** Least level the server logs at (default `info`). */
   readonly logLevel?: LogLevel;
+  /**
+   * The server's log format (default `text`). With `json`, whatever else the
+   * server writes to stderr (an uncaught error's trace) reaches this
+   * process's stderr wrapped in JSON lines too.
+   */
+  readonly logFormat?: LogFormat;
   /** Receives the server's stderr (its log lines); default: this process's stderr. */
   readonly serverStderr?: (text: string) => void;
 }
@@ -192,6 +198,60 @@ function denoConfigPath(): string | null {
 }
 
 /**
+ * A stderr sink for a JSON-logging server: its own log lines (JSON objects)
+ * pass through unchanged; any other line (Deno's report of an uncaught
+ * error, say) is logged through `log` as a JSON line quoting it, so every
+ * line on this process's stderr stays one JSON object.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createLogger } from "../log.ts";
+ * import { jsonLinesSink } from "./client.ts";
+ * const lines: string[] = [];
+ * const log = createLogger("cache/dag", "info", (line) => lines.push(line), undefined, "json");
+ * const passed: string[] = [];
+ * const sink = jsonLinesSink(log, (line) => passed.push(line));
+ * sink.write('{"level":"info"}\nerror: Uncaught Ty');
+ * sink.write("peError: x\n  at main");
+ * sink.end();
+ * assert.deepEqual(passed, ['{"level":"info"}']);
+ * assert.deepEqual(lines.map((line) => JSON.parse(line).fields.line), [
+ *   "error: Uncaught TypeError: x",
+ *   "  at main",
+ * ]);
+ * ```
+ */
+export function jsonLinesSink(
+  log: Logger,
+  pass: (line: string) => void = (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
+): { write(text: string): void; end(): void } {
+  let partial = "";
+  const emit = (line: string) => {
+    if (line.trim() === "") return;
+    if (line.startsWith("{") && line.endsWith("}")) {
+      try {
+        JSON.parse(line);
+        pass(line);
+        return;
+      } catch { /* not one of its log lines: wrap it below */ }
+    }
+    log.warn("cache server stderr", { line });
+  };
+  return {
+    write(text) {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) emit(line);
+    },
+    end() {
+      emit(partial);
+      partial = "";
+    },
+  };
+}
+
+/**
  * One pool's client and server pair.
  *
  * @example
@@ -263,6 +323,7 @@ export class CacheClient {
       workerHeapMb: options.workerHeapMb ?? 512,
       settings: options.settings,
       logLevel: options.logLevel ?? "info",
+      logFormat: options.logFormat ?? "text",
     };
     const config = this.#serverConfig.denoConfig;
     this.#args = [
@@ -537,7 +598,10 @@ export class CacheClient {
 
   async #readStderr(child: Deno.ChildProcess): Promise<void> {
     const decoder = new TextDecoder();
-    const sink = this.#options.serverStderr ??
+    const json = this.#options.serverStderr === undefined && this.#options.logFormat === "json"
+      ? jsonLinesSink(this.#log)
+      : undefined;
+    const sink = this.#options.serverStderr ?? json?.write ??
       ((text: string) => Deno.stderr.writeSync(encoder.encode(text)));
     try {
       for await (const chunk of child.stderr) {
@@ -546,6 +610,7 @@ export class CacheClient {
         sink(text);
       }
     } catch { /* the server is gone */ }
+    json?.end();
   }
 
   #onMessage(message: ServerMessage): void {

@@ -204,3 +204,23 @@ Deno.test("a server that cannot start rejects start() with its stderr", async ()
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("with logFormat json the server writes one JSON object a line to stderr", async () => {
+  let stderr = "";
+  const pool = await startTestPool({
+    logLevel: "info",
+    logFormat: "json",
+    serverStderr: (text) => void (stderr += text),
+  });
+  await pool.close();
+  const lines = stderr.trim().split("\n");
+  const parsed = lines.map((line) => JSON.parse(line));
+  assertEquals(parsed.map((line) => [line.level, line.component, line.message]), [
+    ["info", "cache-server/test", "started"],
+    ["info", "cache-server/test", "stopped"],
+  ]);
+  for (const line of parsed) {
+    assertEquals(Object.keys(line), ["time", "level", "component", "message", "fields"]);
+    assert(!Number.isNaN(Date.parse(line.time)), line.time);
+  }
+});

@@ -9,6 +9,7 @@ import type { Config } from "../config.ts";
 import type { Queryable } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import type { Extension } from "../server.ts";
+import { registerCacheMetrics } from "../metrics/cache_metrics.ts";
 import { cacheFields } from "./graphql_fields.ts";
 import { type CachePools, type CachePoolsOptions, startCachePools } from "./pools.ts";
 
@@ -53,6 +54,7 @@ export async function cacheExtension(
     query: fields.query,
     subscription: fields.subscription,
     status: () => ({ cache: pools.status() }),
+    metrics: (registry) => registerCacheMetrics(registry, () => pools.status()),
     close: () => pools.close(),
   };
 }

@@ -12,8 +12,17 @@ Deno.test("cacheExtension: the pools' GraphQL fields and status, stopped by clos
     await migrate(db);
     const config = loadConfig(new Map([["OVERLAP_DATA_DIR", dir], ["OVERLAP_LOG_LEVEL", "error"]]));
     const cache = await cacheExtension(config, db, silentLogger, { serverStderr: () => {} });
-    assertEquals(Object.keys(cache.query ?? {}).sort(), ["artifact", "dag", "jobLog"]);
-    assertEquals(Object.keys(cache.subscription ?? {}), ["searchArtifacts"]);
+    assertEquals(Object.keys(cache.query ?? {}).sort(), [
+      "artifact",
+      "dag",
+      "jobArtifacts",
+      "jobLog",
+    ]);
+    assertEquals(Object.keys(cache.subscription ?? {}), [
+      "readArtifacts",
+      "readJobLog",
+      "searchArtifacts",
+    ]);
     const status = cache.status?.() as { cache: Record<string, { up: boolean; workers: number }> };
     assertEquals(
       Object.entries(status.cache).map(([pool, stats]) => [pool, stats.up, stats.workers]),

@@ -5,13 +5,20 @@
  * - `Query.artifact(location: String!): Artifact`
  * - `Query.dag(workflowId: ID!): DagLayout`
  * - `Query.jobLog(jobId: ID!, stream: String = "stdout", tail: Int, page: Int, pageSize: Int): JobLog`
+ * - `Query.jobArtifacts(jobId: ID!): [ArtifactEntry!]`: a job's `file://` artifacts (names and
+ *   locations, for `artifact(location)`), listed from the artifact roots by the job_paths layout
  * - `Subscription.searchArtifacts(workflowId: ID!, name: String!, value: String!): SearchArtifactsEvent!`
+ * - `Subscription.readArtifacts(locations: [String!]!): ReadArtifactsEvent!`: the pool's progress
+ *   while it reads (`fraction`), then one event with the artifacts (`done`), for a progress bar
+ * - `Subscription.readJobLog(jobId: ID!, stream: String = "stdout", tail: Int, page: Int, pageSize: Int): ReadJobLogEvent!`:
+ *   `jobLog` with the logs pool's progress (bytes read of the bytes the read may take), then one
+ *   event with the log (`done`); at most {@linkcode MAX_LOG_READ_LINES} lines
  *
  * Cache errors surface as GraphQL field errors with the cache's message.
  *
  * Read scopes apply as to the rest of the schema: `dag` and `jobLog` answer
- * `null`, and `searchArtifacts` finds nothing, for a workflow the caller may
- * not read (`context.canRead`, which the server passes; without it nothing is
+ * `null`, `readJobLog` ends with a `null` log, and `searchArtifacts` finds
+ * nothing, for a workflow the caller may not read (`context.canRead`, which the server passes; without it nothing is
  * readable). `artifact` serves a `file://` artifact of a readable workflow
  * (by the layout of job_paths.ts); any other location (`http(s)://`,
  * `s3://`, files of no workflow) only to a caller who may read every
@@ -31,9 +38,18 @@ import {
   GraphQLString,
 } from "graphql";
 import type { GraphQLFieldConfigMap, GraphQLNullableType } from "graphql";
-import { artifactPath, artifactPathWorkflow, artifactWorkflow } from "./job_paths.ts";
+import {
+  artifactPath,
+  artifactPathWorkflow,
+  artifactWorkflow,
+  isArtifactName,
+  jobArtifactDir,
+  parseJobId,
+} from "./job_paths.ts";
+import type { LogPage } from "./log_cache.ts";
 import type { CachePools } from "./pools.ts";
 import type { Artifact } from "./artifact_cache.ts";
+import type { CacheFuture } from "./future.ts";
 
 /** The fields to merge into the schema's root types. */
 export interface CacheFields {
@@ -179,6 +195,195 @@ const JobLogType = new GraphQLObjectType({
   },
 });
 
+const ArtifactEntryType = new GraphQLObjectType({
+  name: "ArtifactEntry",
+  description: "One artifact file of a job: fetch its content with artifact(location).",
+  fields: {
+    name: { type: nonNull(GraphQLString) },
+    location: { type: nonNull(GraphQLString) },
+    size: { type: GraphQLFloat },
+  },
+});
+
+const ReadArtifactsEventType = new GraphQLObjectType({
+  name: "ReadArtifactsEvent",
+  fields: {
+    fraction: {
+      type: nonNull(GraphQLFloat),
+      description: "Share of the locations read (1 when done).",
+    },
+    done: { type: nonNull(GraphQLBoolean) },
+    artifacts: {
+      type: new GraphQLList(new GraphQLNonNull(ArtifactType)),
+      description: "Set on the last event, in the order of the locations.",
+    },
+  },
+});
+
+/** One event of a `readArtifacts` subscription. */
+export interface ReadArtifactsEvent {
+  readonly fraction: number;
+  readonly done: boolean;
+  readonly artifacts: Artifact[] | null;
+}
+
+/**
+ * A cache read as a subscription's events: one per progress event, then
+ * one with the result. Ending the subscription cancels the read.
+ */
+async function* readEvents<T, E>(
+  read: CacheFuture<T>,
+  progress: (fraction: number, detail: string | null) => E,
+  result: (value: T) => E,
+): AsyncGenerator<E> {
+  try {
+    for await (const event of read.events()) {
+      yield event.type === "progress"
+        ? progress(event.fraction, event.detail ?? null)
+        : result(event.value);
+    }
+  } finally {
+    // The client unsubscribed (or the read ended): stop waiting for it.
+    read.cancel("the subscription ended");
+  }
+}
+
+const ReadJobLogEventType = new GraphQLObjectType({
+  name: "ReadJobLogEvent",
+  fields: {
+    fraction: {
+      type: nonNull(GraphQLFloat),
+      description: "Share of the bytes the read may take that were read (1 when done).",
+    },
+    detail: { type: GraphQLString, description: "Bytes read, in words (`read N of M bytes`)." },
+    done: { type: nonNull(GraphQLBoolean) },
+    log: {
+      type: JobLogType,
+      description: "Set on the last event; null when the job has no log yet, or the caller may " +
+        "not read its workflow.",
+    },
+  },
+});
+
+/** One event of a `readJobLog` subscription. */
+export interface ReadJobLogEvent {
+  readonly fraction: number;
+  readonly detail: string | null;
+  readonly done: boolean;
+  readonly log: LogPage | null;
+}
+
+/** The most lines one `readJobLog` returns (`tail` or `pageSize`). */
+export const MAX_LOG_READ_LINES = 10_000;
+
+/** The arguments of `jobLog` and `readJobLog`. */
+const LOG_ARGS = {
+  jobId: { type: nonNull(GraphQLID) },
+  stream: { type: GraphQLString, defaultValue: "stdout" },
+  tail: { type: GraphQLInt },
+  page: { type: GraphQLInt },
+  pageSize: { type: GraphQLInt },
+};
+
+/** `readJobLog`'s arguments. */
+interface LogArgs {
+  readonly jobId: string;
+  readonly stream: string;
+  readonly tail?: number | null;
+  readonly page?: number | null;
+  readonly pageSize?: number | null;
+}
+
+/**
+ * Checks `readJobLog`'s arguments at the edge, with what was wrong and what
+ * is expected.
+ *
+ * @throws {TypeError} for a stream or job id that is not one.
+ * @throws {RangeError} for a window out of bounds, or both `tail` and `page`.
+ */
+function checkLogArgs(args: LogArgs): void {
+  if (args.stream !== "stdout" && args.stream !== "stderr") {
+    throw new TypeError(`stream must be "stdout" or "stderr", got ${JSON.stringify(args.stream)}`);
+  }
+  if (parseJobId(args.jobId) === null) {
+    throw new TypeError(
+      `not a job id: ${JSON.stringify(args.jobId)} (expected ~owner/flow//cycle/task/NN)`,
+    );
+  }
+  const within = (name: string, value: number | null | undefined, max: number) => {
+    if (value !== null && value !== undefined && (value < 1 || value > max)) {
+      throw new RangeError(`${name} must be from 1 to ${max}, got ${value}`);
+    }
+  };
+  within("tail", args.tail, MAX_LOG_READ_LINES);
+  within("pageSize", args.pageSize, MAX_LOG_READ_LINES);
+  within("page", args.page, 1_000_000_000);
+  if (args.tail != null && args.page != null) {
+    throw new RangeError("give tail or page, not both");
+  }
+}
+
+/** The most locations one `readArtifacts` subscription may read. */
+export const MAX_READ_ARTIFACTS = 100;
+
+/** The most artifacts `jobArtifacts` lists for one job. */
+export const MAX_JOB_ARTIFACTS = 500;
+
+/** One listed artifact. */
+export interface ArtifactEntry {
+  readonly name: string;
+  readonly location: string;
+  readonly size: number;
+}
+
+/**
+ * Lists a job's artifact files under `roots` (by the job_paths layout),
+ * sorted by name, at most {@linkcode MAX_JOB_ARTIFACTS}. Only regular
+ * files with safe names; a missing directory is no artifacts.
+ *
+ * @throws {TypeError} for a malformed job id.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listJobArtifacts } from "./graphql_fields.ts";
+ * const root = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.mkdir(`${root}/u/f/1/a/01`, { recursive: true });
+ * await Deno.writeTextFile(`${root}/u/f/1/a/01/metrics.json`, "{}");
+ * const [entry] = await listJobArtifacts("~u/f//1/a/01", [root]);
+ * assert.deepEqual(entry, { name: "metrics.json", location: `file://${root}/u/f/1/a/01/metrics.json`, size: 2 });
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function listJobArtifacts(
+  jobId: string,
+  roots: readonly string[],
+): Promise<ArtifactEntry[]> {
+  const job = parseJobId(jobId);
+  if (job === null) throw new TypeError(`not a job id: ${JSON.stringify(jobId)}`);
+  const out: ArtifactEntry[] = [];
+  for (const root of roots) {
+    const dir = jobArtifactDir(root, job);
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (!entry.isFile || !isArtifactName(entry.name)) continue;
+        const { size } = await Deno.stat(`${dir}/${entry.name}`);
+        const location = `file://${dir.split("/").map(encodeURIComponent).join("/")}/${
+          encodeURIComponent(entry.name)
+        }`;
+        out.push({ name: entry.name, location, size });
+        if (out.length >= MAX_JOB_ARTIFACTS) break;
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(
+    0,
+    MAX_JOB_ARTIFACTS,
+  );
+}
+
 const SearchArtifactsEventType = new GraphQLObjectType<SearchArtifactsEvent>({
   name: "SearchArtifactsEvent",
   fields: {
@@ -229,16 +434,20 @@ export function cacheFields(
         resolve: (_root, args: { workflowId: string }, context) =>
           mayRead(context, args.workflowId) ? pools.dag.getDag(args.workflowId) : null,
       },
+      jobArtifacts: {
+        type: new GraphQLList(new GraphQLNonNull(ArtifactEntryType)),
+        description: "A job's file:// artifacts; null for a workflow the caller may not read.",
+        args: { jobId: { type: nonNull(GraphQLID) } },
+        resolve: (_root, args: { jobId: string }, context) => {
+          const cut = args.jobId.indexOf("//");
+          if (cut !== -1 && !mayRead(context, args.jobId.slice(0, cut))) return null;
+          return listJobArtifacts(args.jobId, pools.artifactRoots);
+        },
+      },
       jobLog: {
         type: JobLogType,
         description: "A page or the tail of a job's log; null when the job has no log yet.",
-        args: {
-          jobId: { type: nonNull(GraphQLID) },
-          stream: { type: GraphQLString, defaultValue: "stdout" },
-          tail: { type: GraphQLInt },
-          page: { type: GraphQLInt },
-          pageSize: { type: GraphQLInt },
-        },
+        args: LOG_ARGS,
         resolve: (
           _root,
           args: { jobId: string; stream: string; tail?: number; page?: number; pageSize?: number },
@@ -259,6 +468,65 @@ export function cacheFields(
       },
     },
     subscription: {
+      readArtifacts: {
+        type: nonNull(ReadArtifactsEventType),
+        args: {
+          locations: {
+            type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))),
+          },
+        },
+        // Checked before the stream starts, so a refusal is an error result
+        // for this subscription, not a failure in the middle of a stream.
+        subscribe: async (_root: unknown, args: { locations: string[] }, context: unknown) => {
+          if (args.locations.length > MAX_READ_ARTIFACTS) {
+            throw new RangeError(
+              `readArtifacts reads at most ${MAX_READ_ARTIFACTS} locations, got ${args.locations.length}`,
+            );
+          }
+          if (!mayReadAll(context)) {
+            for (const location of args.locations) {
+              if (!await mayReadArtifact(context, location, pools.artifactRoots)) {
+                throw new Deno.errors.PermissionDenied(
+                  `not allowed to read ${location}: a token scoped to some workflows may read ` +
+                    "only file:// artifacts of those workflows under the artifact roots",
+                );
+              }
+            }
+          }
+          return readEvents<Artifact[], ReadArtifactsEvent>(
+            pools.artifacts.getArtifacts(args.locations),
+            (fraction) => ({ fraction, done: false, artifacts: null }),
+            (artifacts) => ({ fraction: 1, done: true, artifacts }),
+          );
+        },
+        resolve: (event: unknown) => event,
+      },
+      readJobLog: {
+        type: nonNull(ReadJobLogEventType),
+        description: "jobLog with the read's progress: progress events, then the log (done).",
+        args: LOG_ARGS,
+        // Checked before the stream starts: a refusal is this subscription's error result.
+        subscribe: (_root: unknown, args: LogArgs, context: unknown) => {
+          checkLogArgs(args);
+          const workflowId = args.jobId.slice(0, args.jobId.indexOf("//"));
+          if (!mayRead(context, workflowId)) {
+            // Like a job without a log: whether it exists is not told.
+            return (async function* (): AsyncGenerator<ReadJobLogEvent> {
+              yield { fraction: 1, detail: null, done: true, log: null };
+            })();
+          }
+          return readEvents<LogPage | null, ReadJobLogEvent>(
+            pools.logs.getLogFile(args.jobId, args.stream as "stdout" | "stderr", {
+              tail: args.tail ?? undefined,
+              page: args.page ?? undefined,
+              pageSize: args.pageSize ?? undefined,
+            }),
+            (fraction, detail) => ({ fraction, detail, done: false, log: null }),
+            (log) => ({ fraction: 1, detail: null, done: true, log }),
+          );
+        },
+        resolve: (event: unknown) => event,
+      },
       searchArtifacts: {
         type: nonNull(SearchArtifactsEventType),
         args: {

@@ -103,6 +103,7 @@ export async function startCachePools(
     writeTimeoutMs: options.writeTimeoutMs,
     serverStderr: options.serverStderr,
     logLevel: config.logLevel,
+    logFormat: config.logFormat,
     log: log.child(`cache-${pool}`),
   });
   const starting = [

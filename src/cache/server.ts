@@ -15,7 +15,7 @@
  * @module
  */
 import { createLogger } from "../log.ts";
-import type { LogLevel } from "../log.ts";
+import type { LogFormat, LogLevel } from "../log.ts";
 import { readLines } from "./lines.ts";
 import { keyHash } from "./key_layout.ts";
 import { EntryTooLargeError, KeyStore } from "./key_store.ts";
@@ -53,6 +53,8 @@ export interface ServerConfig {
   readonly workerHeapMb: number;
   readonly settings: WorkerSettings;
   readonly logLevel: LogLevel;
+  /** The server process's log format (`OVERLAP_LOG_FORMAT` of the parent); `text` when absent. */
+  readonly logFormat?: LogFormat;
 }
 
 interface Job {
@@ -86,7 +88,13 @@ function describeStatus(status: Deno.CommandStatus): string {
 }
 
 async function serve(config: ServerConfig): Promise<void> {
-  const log = createLogger(`cache-server/${config.pool}`, config.logLevel);
+  const log = createLogger(
+    `cache-server/${config.pool}`,
+    config.logLevel,
+    undefined,
+    undefined,
+    config.logFormat ?? "text",
+  );
   const actions = config.testActions ? [...config.actions, ...TEST_ACTION_NAMES] : config.actions;
   const store = KeyStore.open(config.root, config.maxBytes);
   const tmpRoot = `${config.root}/tmp`;

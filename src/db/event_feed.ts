@@ -72,6 +72,7 @@ export class EventFeed {
   #log: Logger;
   #batch: number;
   #lastSeq: number;
+  #headSeq: number;
   #state: "new" | "started" | "stopped" = "new";
   #reading: Promise<void> | undefined;
   #again = false;
@@ -96,11 +97,48 @@ export class EventFeed {
     this.#log = options.log ?? silentLogger;
     this.#batch = batch;
     this.#lastSeq = options.afterSeq;
+    this.#headSeq = options.afterSeq;
   }
 
   /** The seq of the last event delivered (its `onEvents` resolved). */
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /**
+   * The highest seq the feed knows was committed: from NOTIFY payloads
+   * (every writing transaction notifies its seq, whichever instance or SQL
+   * client wrote it) and from what it read. Learning it costs no query.
+   * While LISTEN is down it may lag the database; the safety-net poll then
+   * moves both it and `lastSeq`.
+   */
+  get headSeq(): number {
+    return this.#headSeq;
+  }
+
+  /**
+   * Events committed but not yet delivered, in seqs: `headSeq - lastSeq`.
+   * Seqs of rolled-back transactions are never used, so this can count a
+   * few that will never come; it is 0 once the feed has caught up.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openDatabase } from "./open.ts";
+   * import { EventFeed } from "./event_feed.ts";
+   * const db = await openDatabase({ databaseUrl: undefined, dataDir: "memory://" });
+   * const feed = new EventFeed(db, { afterSeq: 0, pollMs: 1000, onEvents: () => {} });
+   * await feed.start();
+   * await db.query("insert into workflows (id) values ('~u/f')");
+   * await feed.catchUp();
+   * assert.equal(feed.lag, 0);
+   * assert.equal(feed.headSeq, 1);
+   * await feed.stop();
+   * await db.close();
+   * ```
+   */
+  get lag(): number {
+    return Math.max(0, this.#headSeq - this.#lastSeq);
   }
 
   /**
@@ -119,7 +157,9 @@ export class EventFeed {
     }
     this.#unlisten = await this.#db.listen(EVENTS_CHANNEL, {
       onNotify: (payload) => {
-        if (!(Number(payload) <= this.#lastSeq)) this.#read();
+        const seq = Number(payload);
+        if (Number.isSafeInteger(seq) && seq > this.#headSeq) this.#headSeq = seq;
+        if (!(seq <= this.#lastSeq)) this.#read();
       },
       onReconnect: () => {
         this.#log.info("listen reconnected; catching up", { lastSeq: this.#lastSeq });
@@ -137,6 +177,7 @@ export class EventFeed {
   async catchUp(): Promise<void> {
     if (this.#state !== "started") throw new TypeError(`the feed is ${this.#state}, not started`);
     const target = await latestSeq(this.#db);
+    if (target > this.#headSeq) this.#headSeq = target;
     if (target <= this.#lastSeq) return;
     const done = new Promise<void>((resolve, reject) => {
       this.#waiters.push({ target, resolve, reject });
@@ -189,8 +230,10 @@ export class EventFeed {
             break;
           }
           await this.#checkGap(events[0].seq);
+          const last = events[events.length - 1].seq;
+          if (last > this.#headSeq) this.#headSeq = last;
           await this.#options.onEvents(events);
-          this.#lastSeq = events[events.length - 1].seq;
+          this.#lastSeq = last;
           this.#settle();
           // Fewer than asked for: the log held no more when it was read.
           // Later commits notify; one that notified during this read set

@@ -147,6 +147,38 @@ for (const dbCase of dbCases()) {
         assertEquals(reads, 2, "two events, then one: no third read to see the log empty");
       });
 
+      await t.step("lag: NOTIFY payloads move headSeq while the consumer is stuck", async () => {
+        await reset(db);
+        const start = await latestSeq(db);
+        const gate = Promise.withResolvers<void>();
+        const seen: number[] = [];
+        const feed = new EventFeed(db, {
+          afterSeq: start,
+          pollMs: 60_000,
+          async onEvents(events) {
+            seen.push(...events.map((e) => e.seq));
+            await gate.promise;
+          },
+        });
+        await feed.start();
+        try {
+          const first = (await write(db, 1)).seq!;
+          await waitFor("the first event to reach the consumer", () => seen.length === 1);
+          const written = [first];
+          for (let i = 2; i <= 4; i++) written.push((await write(db, i)).seq!);
+          // Nothing delivered yet (the consumer holds the first batch), but
+          // the notifications told the feed how far the log goes.
+          await waitFor("the notifications of the later writes", () => feed.headSeq === written[3]);
+          assertEquals([feed.lastSeq, feed.lag], [start, written[3] - start]);
+          gate.resolve();
+          await feed.catchUp();
+          assertEquals([feed.lastSeq, feed.headSeq, feed.lag], [written[3], written[3], 0]);
+        } finally {
+          gate.resolve();
+          await feed.stop();
+        }
+      });
+
       await t.step("a throwing consumer gets the same events again; lastSeq waits", async () => {
         await reset(db);
         const start = await latestSeq(db);

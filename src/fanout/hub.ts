@@ -191,6 +191,14 @@ export class Hub {
     this.#seq = options.store.seq;
   }
 
+  /**
+   * Frames handed to sinks since start; O(1), unlike `status()`, so the
+   * server can tell after each publish whether an event reached anyone.
+   */
+  get frames(): number {
+    return this.#frames;
+  }
+
   /** Counters for `GET /status`. */
   status(): HubStatus {
     let cohorts = 0;

@@ -23,7 +23,7 @@ import type { Hub } from "../fanout/hub.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import type { SessionHooks, SubscriptionSink } from "../ws/connection.ts";
-import { CloseCode, type PayloadObject } from "../ws/protocol.ts";
+import { CloseCode, type PayloadObject, tokenExpiredReason } from "../ws/protocol.ts";
 import { asQuery, type DocumentCache, operationText, selectOperation } from "./documents.ts";
 
 /** What every session of a server shares. */
@@ -98,7 +98,10 @@ export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): S
       const auth = await deps.access.authenticate(tokenOf(payload, info));
       if (!auth.ok) {
         log.warn("websocket refused", { remote: info.remote, reason: auth.reason });
-        return { ok: false, code: CloseCode.Unauthorized, reason: `Unauthorized: ${auth.reason}` };
+        const reason = auth.expiredAt === undefined
+          ? `Unauthorized: ${auth.reason}`
+          : tokenExpiredReason(auth.expiredAt);
+        return { ok: false, code: CloseCode.Unauthorized, reason };
       }
       if (auth.principal.readKey === "") {
         log.warn("websocket refused: token has no read scope", {
@@ -113,7 +116,19 @@ export function createSessionHooks(deps: SessionDeps, info: UpgradeInfo = {}): S
       }
       principal = auth.principal;
       log.debug("websocket connected", { remote: info.remote, token: principal.name });
-      return { ok: true, ackPayload: { seq: deps.hub.status().seq } };
+      const expiresAt = principal.expiresAt;
+      if (expiresAt === undefined) return { ok: true, ackPayload: { seq: deps.hub.status().seq } };
+      // The client learns when its token expires (to warn its user), and the
+      // connection is closed then: a token must not outlive its expiry on an open socket.
+      return {
+        ok: true,
+        ackPayload: { seq: deps.hub.status().seq, expires: new Date(expiresAt).toISOString() },
+        closeAfter: {
+          ms: expiresAt - deps.access.now(),
+          code: CloseCode.Unauthorized,
+          reason: tokenExpiredReason(expiresAt),
+        },
+      };
     },
 
     async onSubscribe(id, payload, sink) {

@@ -12,6 +12,7 @@ import { EventBus } from "../events/bus.ts";
 import { emitTracking, type TrackingEvents } from "../events/tracking.ts";
 import type { Logger } from "../log.ts";
 import type { Extension } from "../server.ts";
+import { registerHeartbeatMetrics } from "../metrics/heartbeat_metrics.ts";
 import type { ApiHandler } from "../app.ts";
 import { ingestHeartbeats } from "./ingest.ts";
 import { HeartbeatMonitor, type Scheduler } from "./monitor.ts";
@@ -88,6 +89,7 @@ export async function startHeartbeats(
       for (const event of events) emitTracking(bus, event);
     },
     status: () => ({ heartbeats: monitor.stats() }),
+    metrics: (registry) => registerHeartbeatMetrics(registry, () => monitor.stats()),
     close: () => monitor.stop(),
   };
 }

@@ -73,6 +73,10 @@ export async function simulatorExtension(
       simulator.start();
     },
     status: () => ({ simulator: simulator === undefined ? "off" : "running" }),
+    // It posts to this server: stop it before the drain waits for ingest.
+    async drain() {
+      await simulator?.stop();
+    },
     async close() {
       await simulator?.stop();
     },

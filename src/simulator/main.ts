@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
   const config = loadConfig(Deno.env);
-  const log = createLogger("simulator", config.logLevel);
+  const log = createLogger("simulator", config.logLevel, undefined, undefined, config.logFormat);
   const simulator = new Simulator({
     ...simulatorOptions(config, args.url, { token: args.token, seed: args.seed, log }),
     maxCycles: args.cycles,

@@ -40,7 +40,12 @@ export interface Transport {
 
 /** What `onConnect` decides about a `connection_init`. */
 export type ConnectResult =
-  | { readonly ok: true; readonly ackPayload?: PayloadObject }
+  | {
+    readonly ok: true;
+    readonly ackPayload?: PayloadObject;
+    /** Close the connection after `ms` with `code` and `reason` (a token that expires). */
+    readonly closeAfter?: { readonly ms: number; readonly code: number; readonly reason: string };
+  }
   | {
     readonly ok: false;
     readonly code: typeof CloseCode.Unauthorized | typeof CloseCode.Forbidden;
@@ -138,6 +143,9 @@ interface Entry {
   disposed: boolean;
 }
 
+/** The longest wait a timer accepts (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The reason on 4500; the real error goes to the log, never to the client. */
 const INTERNAL_ERROR_REASON = "Internal server error";
 
@@ -187,6 +195,8 @@ export class GraphqlWsConnection {
   readonly #subscriptions = new Map<string, Entry>();
   #initTimer: unknown;
   #timerRunning = false;
+  /** The timer of `closeAfter`, while armed. */
+  #expiryTimer: unknown = undefined;
   #initReceived = false;
   #acknowledged = false;
   /** We started closing, or the socket closed: nothing more is sent. */
@@ -426,6 +436,24 @@ export class GraphqlWsConnection {
     }
     this.#acknowledged = true;
     this.#send(ackFrame(result.ackPayload));
+    if (result.closeAfter) this.#armCloseAfter(result.closeAfter);
+  }
+
+  /**
+   * Closes the connection once `ms` have passed. Timers cannot wait longer
+   * than 2^31-1 ms (they would fire at once), so longer waits are chained.
+   */
+  #armCloseAfter(after: { readonly ms: number; readonly code: number; readonly reason: string }) {
+    if (this.#closing) return;
+    if (after.ms <= 0) {
+      this.#close(after.code, after.reason);
+      return;
+    }
+    const step = Math.min(after.ms, MAX_TIMER_MS);
+    this.#expiryTimer = this.#setTimer(() => {
+      this.#expiryTimer = undefined;
+      this.#armCloseAfter({ ...after, ms: after.ms - step });
+    }, step);
   }
 
   async #subscribe(message: SubscribeMessage): Promise<void> {
@@ -606,6 +634,10 @@ export class GraphqlWsConnection {
   /** Ends and disposes every subscription and the init timer. Idempotent. */
   #shutdown(): void {
     this.#stopInitTimer();
+    if (this.#expiryTimer !== undefined) {
+      this.#clearTimer(this.#expiryTimer);
+      this.#expiryTimer = undefined;
+    }
     const entries = [...this.#subscriptions.values()];
     this.#subscriptions.clear();
     for (const entry of entries) {

@@ -578,3 +578,37 @@ Deno.test("stats count frames and UTF-8 bytes sent", async () => {
     subscriptions: 1,
   });
 });
+
+Deno.test("closeAfter: the connection closes with the given code when the timer fires; long waits are chained", async () => {
+  const reason = "token expired at 2026-01-01T00:00:00.000Z";
+  const { connection, transport, timer, events } = setup({
+    onConnect: () => ({ ok: true, closeAfter: { ms: 2 ** 31 + 5, code: 4401, reason } }),
+  });
+  await connection.receive(INIT);
+  await connection.receive(sub("1"));
+  assertEquals(transport.sent, [ACK]);
+  // The init timer was stopped; the expiry timer waits the longest a timer may.
+  assertEquals([...timer.pending.values()].map((t) => t.ms), [2 ** 31 - 1]);
+  timer.fireAll();
+  assertEquals(transport.closes, []);
+  assertEquals([...timer.pending.values()].map((t) => t.ms), [6]);
+  timer.fireAll();
+  assertEquals(transport.closes, [[4401, reason]]);
+  assert(events.includes("dispose 1"), "the subscription is disposed at expiry");
+});
+
+Deno.test("closeAfter: already due closes at once; a close before expiry clears the timer", async () => {
+  const due = setup({
+    onConnect: () => ({ ok: true, closeAfter: { ms: 0, code: 4401, reason: "r" } }),
+  });
+  await due.connection.receive(INIT);
+  assertEquals(due.transport.closes, [[4401, "r"]]);
+  const early = setup({
+    onConnect: () => ({ ok: true, closeAfter: { ms: 1000, code: 4401, reason: "r" } }),
+  });
+  await early.connection.receive(INIT);
+  assertEquals(early.timer.pending.size, 1);
+  early.connection.closed(1000, "bye");
+  assertEquals(early.timer.pending.size, 0);
+  assertEquals(early.transport.closes, []);
+});

@@ -47,6 +47,8 @@ export class ConnectionRegistry {
   #closedFrames = 0;
   #closedBytes = 0;
   #refused = 0;
+  #closedWith: { code: number; reason: string } | undefined;
+  #empty: PromiseWithResolvers<void> | undefined;
 
   /**
    * The number of open connections.
@@ -86,6 +88,8 @@ export class ConnectionRegistry {
    */
   add(connection: GraphqlWsConnection): void {
     this.#open.add(connection);
+    // A handshake that was under way when closeAll ran: it gets the same close.
+    if (this.#closedWith) connection.close(this.#closedWith.code, this.#closedWith.reason);
   }
 
   /**
@@ -113,19 +117,50 @@ export class ConnectionRegistry {
     const stats = connection.stats;
     this.#closedFrames += stats.framesSent;
     this.#closedBytes += stats.bytesSent;
+    if (this.#open.size === 0) {
+      this.#empty?.resolve();
+      this.#empty = undefined;
+    }
   }
 
   /**
-   * Closes every open connection with `code` (1001 when the server stops).
+   * Resolves once no connection is open (their sockets finished closing).
+   *
+   * @example
+   * ```ts
+   * import { ConnectionRegistry } from "./hono_adapter.ts";
+   * await new ConnectionRegistry().empty(); // none open: at once
+   * ```
+   */
+  empty(): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    this.#empty ??= Promise.withResolvers<void>();
+    return this.#empty.promise;
+  }
+
+  /**
+   * Closes every open connection with `code` (1012 when the server drains),
+   * and every connection added later with the same code.
    *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
+   * import { GraphqlWsConnection } from "./connection.ts";
    * import { ConnectionRegistry } from "./hono_adapter.ts";
-   * new ConnectionRegistry().closeAll(1001, "server shutting down");
+   * const registry = new ConnectionRegistry();
+   * registry.closeAll(1012, "server restarting");
+   * const codes: number[] = [];
+   * const late = new GraphqlWsConnection({
+   *   transport: { send() {}, close: (code) => void codes.push(code), bufferedAmount: () => 0 },
+   *   hooks: { onConnect: () => ({ ok: true }), onSubscribe: () => ({ dispose() {} }) },
+   *   limits: { maxSubscriptions: 1, maxMessageBytes: 1024, sendBufferBytes: 1024, initTimeoutMs: 1 },
+   * });
+   * registry.add(late);
+   * assert.deepEqual(codes, [1012]);
    * ```
    */
   closeAll(code: number, reason: string): void {
+    this.#closedWith = { code, reason };
     for (const connection of [...this.#open]) connection.close(code, reason);
   }
 

@@ -41,11 +41,11 @@ export type MessageType = typeof MessageType[keyof typeof MessageType];
 /**
  * WebSocket close codes. The 4xxx codes up to `TooManyInitialisationRequests`
  * are graphql-ws's own (same numbers, so its clients react as designed);
- * the last three are Overlap's.
+ * the last four are Overlap's.
  *
  * How graphql-ws clients treat them: 4500, 4005, 4400, 4004, 4401, 4406,
- * 4409, 4429 and 1009 are fatal (no retry); 4403, 4408, 4503 and 1013 are
- * retried.
+ * 4409, 4429 and 1009 are fatal (no retry); 4403, 4408, 4503, 1012 and 1013
+ * are retried.
  *
  * @example
  * ```ts
@@ -77,6 +77,12 @@ export const CloseCode = Object.freeze(
     SlowConsumer: 4503,
     /** Standard WebSocket "Try Again Later": the server is at `maxConnections`. */
     TooManyConnections: 1013,
+    /**
+     * Standard WebSocket "Service Restart": the server drains (SIGTERM). Every
+     * event committed before the close was sent first; clients reconnect
+     * (here after the restart, or to another instance) and resume by seq.
+     */
+    ServiceRestart: 1012,
   } as const,
 );
 
@@ -407,4 +413,20 @@ export function utf8Length(text: string): number {
     } else bytes += 2;
   }
   return bytes;
+}
+
+/**
+ * The close reason (with {@linkcode CloseCode.Unauthorized}) for a token
+ * that expired: clients tell it from a missing or unknown token by its
+ * start, `token expired`, and can show the time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tokenExpiredReason } from "./protocol.ts";
+ * assert.equal(tokenExpiredReason(0), "token expired at 1970-01-01T00:00:00.000Z");
+ * ```
+ */
+export function tokenExpiredReason(expiredAt: number): string {
+  return `token expired at ${new Date(expiredAt).toISOString()}`;
 }

@@ -42,6 +42,7 @@ Deno.test("protocol: names and close codes match graphql-ws", () => {
     MessageTooBig: 1009,
     SlowConsumer: 4503,
     TooManyConnections: 1013,
+    ServiceRestart: 1012,
   });
 });
 

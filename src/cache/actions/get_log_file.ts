@@ -4,6 +4,13 @@
  * `page` of `pageSize` lines. Memory is bounded by the lines returned, not
  * by the file: tails read backwards in chunks, pages stream forwards.
  *
+ * Progress is the bytes read of the bytes the read may take: the file's
+ * size for a page (it counts every line), and for a tail the least of the
+ * size and the most a tail of that many lines can read (it stops at the
+ * line it needs, usually much sooner). Reported at most once a percent, and
+ * only when the read takes more than one chunk (64 KiB), with a detail such
+ * as `read 1048576 of 4194304 bytes`.
+ *
  * @module
  */
 import { logFilePath, parseJobId } from "../job_paths.ts";
@@ -73,7 +80,8 @@ export async function getLogFile(context: ActionContext): Promise<ActionEntry[]>
     const size = (await file.stat()).size;
     let result: LogPage;
     if (payload.tail !== undefined) {
-      const lines = await tailLines(file, size, payload.tail);
+      const most = Math.min(size, tailBound(payload.tail));
+      const lines = await tailLines(file, size, payload.tail, progressOf(context, most));
       result = {
         jobId: payload.jobId,
         stream: payload.stream,
@@ -87,7 +95,12 @@ export async function getLogFile(context: ActionContext): Promise<ActionEntry[]>
     } else {
       const page = payload.page ?? 1;
       const pageSize = payload.pageSize ?? DEFAULT_PAGE_SIZE;
-      const { lines, total } = await pageLines(file, (page - 1) * pageSize, pageSize);
+      const { lines, total } = await pageLines(
+        file,
+        (page - 1) * pageSize,
+        pageSize,
+        progressOf(context, size),
+      );
       result = {
         jobId: payload.jobId,
         stream: payload.stream,
@@ -132,19 +145,49 @@ async function findLog(
   throw new ActionFailure("not_found", `no ${stream} log for ${jobId} under the log roots`);
 }
 
+/** The most a tail of `count` lines reads. */
+function tailBound(count: number): number {
+  return count * (MAX_LINE_CHARS + 1) + CHUNK;
+}
+
+/**
+ * A reporter of bytes read of `total`: silent for a read of one chunk,
+ * otherwise once at the start and at most once a percent after.
+ */
+function progressOf(
+  context: Pick<ActionContext, "progress">,
+  total: number,
+): (bytesRead: number) => void {
+  if (total <= CHUNK) return () => {};
+  let last = -1;
+  return (bytesRead) => {
+    const fraction = Math.min(1, bytesRead / total);
+    const percent = Math.floor(fraction * 100);
+    if (percent <= last) return;
+    last = percent;
+    context.progress(fraction, `read ${bytesRead} of ${total} bytes`);
+  };
+}
+
 function cut(line: string): string {
   return line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) + "…" : line;
 }
 
 /** The last `count` lines, reading backwards from the end in chunks. */
-async function tailLines(file: Deno.FsFile, size: number, count: number): Promise<string[]> {
+async function tailLines(
+  file: Deno.FsFile,
+  size: number,
+  count: number,
+  progress: (bytesRead: number) => void,
+): Promise<string[]> {
   const chunks: Uint8Array[] = [];
   let newlines = 0;
   let at = size;
   let bytes = 0;
   // A final newline ends the last line; it does not start an empty one.
   const needed = count + 1;
-  while (at > 0 && newlines < needed && bytes < count * (MAX_LINE_CHARS + 1) + CHUNK) {
+  progress(0);
+  while (at > 0 && newlines < needed && bytes < tailBound(count)) {
     const length = Math.min(CHUNK, at);
     at -= length;
     const chunk = new Uint8Array(length);
@@ -158,6 +201,7 @@ async function tailLines(file: Deno.FsFile, size: number, count: number): Promis
     for (const byte of chunk) if (byte === 0x0a) newlines++;
     chunks.unshift(chunk);
     bytes += length;
+    progress(bytes);
   }
   const all = new Uint8Array(bytes);
   let offset = 0;
@@ -178,15 +222,20 @@ async function pageLines(
   file: Deno.FsFile,
   skip: number,
   count: number,
+  progress: (bytesRead: number) => void,
 ): Promise<{ lines: string[]; total: number }> {
   const decoder = new TextDecoder();
   const lines: string[] = [];
   let total = 0;
   let partial = "";
+  let read = 0;
   const buffer = new Uint8Array(CHUNK);
+  progress(0);
   while (true) {
     const n = await file.read(buffer);
     if (n === null) break;
+    read += n;
+    progress(read);
     const text = partial + decoder.decode(buffer.subarray(0, n), { stream: true });
     const pieces = text.split("\n");
     partial = pieces.pop()!;
