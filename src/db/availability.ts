@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Database, Queryable, Row } from "./database.ts";
+import type { Database, Queryable, Row, Statement } from "./database.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
 /** Seconds a client is told to wait before retrying (`Retry-After`). */
@@ -390,6 +390,14 @@ export function guardDatabase(db: Database, availability: DatabaseAvailability):
       availability.check();
       try {
         return await db.transaction(fn);
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
+    async batch(statements: readonly Statement[]): Promise<Row[][]> {
+      availability.check();
+      try {
+        return await db.batch(statements);
       } catch (error) {
         throw unavailable(error);
       }

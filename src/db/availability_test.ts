@@ -6,7 +6,7 @@ import {
   guardDatabase,
   isConnectionError,
 } from "./availability.ts";
-import type { Database, Queryable } from "./database.ts";
+import type { Database, Queryable, Row } from "./database.ts";
 
 const refused = () =>
   Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5999"), { code: "ECONNREFUSED" });
@@ -171,6 +171,7 @@ function scripted(result: () => Promise<unknown>) {
     kind: "postgres",
     query: <T>() => (calls++, result() as Promise<T[]>),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => (calls++, result().then(() => fn(db))),
+    batch: () => (calls++, result() as Promise<Row[][]>),
     listen: () => Promise.resolve(() => Promise.resolve()),
     close: () => Promise.resolve(),
   };
@@ -192,12 +193,14 @@ Deno.test("guardDatabase: connection errors become 503 errors, later calls fail 
     DatabaseUnavailableError,
     "database unavailable: connect ECONNREFUSED 127.0.0.1:5999; retry later",
   );
+  await assertRejects(() => guarded.batch([{ sql: "select 1" }]), DatabaseUnavailableError);
   assertEquals(calls(), 1);
   fail = undefined;
   await time.fire(); // the probe succeeds
   assertEquals(calls(), 2);
   assertEquals(await guarded.query("select 1"), [{ n: 1 }]);
   assertEquals(await guarded.transaction(() => Promise.resolve("done")), "done");
+  assertEquals(await guarded.batch([{ sql: "select 1" }]), [{ n: 1 }] as unknown as Row[][]);
   // A statement error passes unchanged and changes nothing.
   fail = Object.assign(new Error("duplicate key"), { code: "23505" });
   const statement = await assertRejects(() => guarded.transaction(() => Promise.resolve(1)), Error);

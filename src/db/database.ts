@@ -1,6 +1,6 @@
 /**
  * The one small database interface Overlap uses, with two adapters:
- * PGlite in-process (`pglite.ts`) and postgres.js (`postgres.ts`).
+ * embedded PGlite in a worker (`pglite.ts`) and postgres.js (`postgres.ts`).
  *
  * Queries use PostgreSQL's `$1, $2, …` placeholders on both adapters. Rows come
  * back as plain objects keyed by column name. `bigint` columns are returned as
@@ -24,6 +24,14 @@ export interface Queryable {
    * ```
    */
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** One statement of a {@linkcode Database.batch}. */
+export interface Statement {
+  /** SQL with `$1, $2, …` placeholders. */
+  readonly sql: string;
+  /** The parameters (none when absent). */
+  readonly params?: readonly unknown[];
 }
 
 /** Stops a listener; resolves once the LISTEN is gone. */
@@ -50,6 +58,25 @@ export interface Database extends Queryable {
    * when it throws (the error is rethrown).
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `statements` in order in one transaction and returns each one's
+   * rows. When one fails, nothing is committed and its error is thrown.
+   *
+   * Prefer it to {@linkcode Database.transaction} when every statement is
+   * known before the first runs: the PGlite adapter sends them to its worker
+   * in one message, so the transaction holds PGlite's lock only while the
+   * statements run, not while this thread is busy with other work between
+   * them. (The postgres.js adapter runs them through `transaction`.)
+   *
+   * @example
+   * ```ts ignore
+   * const [, [row]] = await db.batch([
+   *   { sql: "insert into t values ($1)", params: [1] },
+   *   { sql: "select count(*)::int as n from t" },
+   * ]);
+   * ```
+   */
+  batch(statements: readonly Statement[]): Promise<Row[][]>;
   /** Subscribes to `NOTIFY` on `channel`. */
   listen(channel: string, handlers: ListenHandlers): Promise<Unlisten>;
   /** Closes every connection; later calls fail. */

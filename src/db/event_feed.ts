@@ -254,6 +254,10 @@ export class EventFeed {
           await this.#options.onEvents(events);
           this.#lastSeq = last;
           this.#settle();
+          // Fewer than asked for: the log held no more when it was read.
+          // Later commits notify; one that notified during this read set
+          // `#again`. So no second read just to see it empty.
+          if (events.length < this.#batch) break;
         }
       } catch (error) {
         // The next notification or poll retries from the same lastSeq. An

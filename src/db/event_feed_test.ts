@@ -115,6 +115,38 @@ for (const dbCase of dbCases()) {
         },
       );
 
+      await t.step("a read that returns less than a batch is the last one", async () => {
+        await reset(db);
+        const start = await latestSeq(db);
+        const written = [];
+        for (let i = 0; i < 3; i++) written.push((await write(db, i)).seq!);
+        let reads = 0;
+        const counting: Database = {
+          kind: db.kind,
+          query: (sql, params) => {
+            if (sql.includes("from overlap_event_log") && sql.includes("limit $2")) reads++;
+            return db.query(sql, params);
+          },
+          transaction: (fn) => db.transaction(fn),
+          batch: (statements) => db.batch(statements),
+          listen: (channel, handlers) => db.listen(channel, handlers),
+          close: () => db.close(),
+        };
+        const { seqs, onEvents } = consumer();
+        // Written before LISTEN and no poll: only start's own read runs.
+        const feed = new EventFeed(counting, {
+          afterSeq: start,
+          pollMs: 60_000,
+          onEvents,
+          batch: 2,
+        });
+        await feed.start();
+        await waitFor("the three events", () => seqs.length === 3);
+        await feed.stop();
+        checkExactly(seqs, written);
+        assertEquals(reads, 2, "two events, then one: no third read to see the log empty");
+      });
+
       await t.step("lag: NOTIFY payloads move headSeq while the consumer is stuck", async () => {
         await reset(db);
         const start = await latestSeq(db);
@@ -185,6 +217,7 @@ for (const dbCase of dbCases()) {
           kind: db.kind,
           query: (sql, params) => db.query(sql, params),
           transaction: (fn) => db.transaction(fn),
+          batch: (statements) => db.batch(statements),
           listen: () => Promise.resolve(() => Promise.resolve()),
           close: () => db.close(),
         };
@@ -249,6 +282,7 @@ for (const dbCase of dbCases()) {
               return await db.query(sql, params);
             },
             transaction: (fn) => db.transaction(fn),
+            batch: (statements) => db.batch(statements),
             listen: (channel, handlers) => db.listen(channel, handlers),
             close: () => db.close(),
           };

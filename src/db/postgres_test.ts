@@ -59,6 +59,26 @@ Deno.test({
         assertEquals(await db.query("select * from t"), []);
       });
 
+      await t.step("batch: each statement's rows; a failure rolls back all", async () => {
+        await db.query("create table b (n int unique)");
+        assertEquals(
+          await db.batch([
+            { sql: "insert into b values ($1), ($2)", params: [1, 2] },
+            { sql: "select n from b order by n" },
+          ]),
+          [[], [{ n: 1 }, { n: 2 }]],
+        );
+        assertEquals(await db.batch([]), []);
+        const error = await assertRejects(
+          () =>
+            db.batch([{ sql: "insert into b values (3)" }, { sql: "insert into b values (1)" }]),
+          Error,
+          "duplicate key",
+        );
+        assertEquals((error as Error & { code?: string }).code, "23505");
+        assertEquals(await db.query("select count(*)::int as n from b"), [{ n: 2 }]);
+      });
+
       await t.step("LISTEN comes back after pg_terminate_backend and says so", async () => {
         const heard: string[] = [];
         let reconnects = 0;

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { Database, Queryable } from "../db/database.ts";
+import type { Database, Statement } from "../db/database.ts";
 
 /** Most heartbeats in one batch, by default. */
 export const MAX_HEARTBEATS = 10_000;
@@ -239,10 +239,10 @@ export function parseHeartbeats(
 }
 
 /**
- * Writes a parsed batch: one UPDATE for jobs and one for workflows, each
- * moving `last_heartbeat_time` forward only. Runs on whatever `db` is, so a
- * caller wanting one event for the batch passes a transaction (see
- * {@linkcode ingestHeartbeats}).
+ * Writes a parsed batch in one transaction (so it is one event in the log):
+ * one UPDATE for jobs and one for workflows, each moving
+ * `last_heartbeat_time` forward only. Both statements go to the database as
+ * one {@linkcode Database.batch}.
  *
  * @example
  * ```ts ignore
@@ -251,16 +251,16 @@ export function parseHeartbeats(
  * ```
  */
 export async function writeHeartbeats(
-  db: Queryable,
+  db: Database,
   parsed: ParsedHeartbeats,
 ): Promise<HeartbeatCounts> {
-  let updated = 0, unknown = 0;
+  const statements: Statement[] = [];
   for (const [table, beats] of [["jobs", parsed.jobs], ["workflows", parsed.workflows]] as const) {
     if (beats.size === 0) continue;
     // One JSON parameter rather than two arrays: the postgres.js adapter
     // cannot bind arrays, and jsonb_to_recordset costs the same.
-    const rows = await db.query<{ updated: number; unknown: number }>(
-      `with v as (
+    statements.push({
+      sql: `with v as (
          select id, t from jsonb_to_recordset($1::jsonb) as v(id text, t timestamptz)
        ), u as (
          update ${table} set last_heartbeat_time = v.t from v
@@ -271,10 +271,15 @@ export async function writeHeartbeats(
        select (select count(*) from u)::int as updated,
               (select count(*) from v
                 where not exists (select 1 from ${table} x where x.id = v.id))::int as unknown`,
-      [JSON.stringify([...beats].map(([id, t]) => ({ id, t: new Date(t).toISOString() })))],
-    );
-    updated += rows[0].updated;
-    unknown += rows[0].unknown;
+      params: [
+        JSON.stringify([...beats].map(([id, t]) => ({ id, t: new Date(t).toISOString() }))),
+      ],
+    });
+  }
+  let updated = 0, unknown = 0;
+  for (const [row] of await db.batch(statements) as { updated: number; unknown: number }[][]) {
+    updated += row.updated;
+    unknown += row.unknown;
   }
   const received = parsed.jobs.size + parsed.workflows.size;
   return { received, updated, unknown, stale: received - updated - unknown };
@@ -317,7 +322,7 @@ export async function ingestHeartbeats(
   if (parsed.jobs.size + parsed.workflows.size === 0) {
     return { received: 0, updated: 0, unknown: 0, stale: 0 };
   }
-  return await db.transaction((tx) => writeHeartbeats(tx, parsed));
+  return await writeHeartbeats(db, parsed);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

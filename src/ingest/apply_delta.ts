@@ -3,9 +3,13 @@
  * upsert per set of named columns, then the prunes. The triggers of
  * migration 1 turn the changes into one event; its seq is the answer.
  *
+ * Every statement is known before the first runs, so they go to the database
+ * as one {@linkcode Database.batch}: the transaction holds its locks only
+ * while they run.
+ *
  * @module
  */
-import type { Database, Queryable } from "../db/database.ts";
+import type { Database, Statement } from "../db/database.ts";
 import { type Kind, KINDS, SCHEMA, sqlType } from "../db/schema.ts";
 import type { ElementUpsert, ValidDelta } from "./validate_delta.ts";
 
@@ -39,30 +43,29 @@ const CHUNK = 5_000;
  * ```
  */
 export async function applyDelta(db: Database, delta: ValidDelta): Promise<ApplyResult> {
-  return await db.transaction(async (tx) => {
-    for (const kind of KINDS) {
-      for (const group of groupByColumns(delta.upserts[kind])) {
-        for (let start = 0; start < group.length; start += CHUNK) {
-          await upsert(tx, kind, group.slice(start, start + CHUNK));
-        }
+  const statements: Statement[] = [];
+  for (const kind of KINDS) {
+    for (const group of groupByColumns(delta.upserts[kind])) {
+      for (let start = 0; start < group.length; start += CHUNK) {
+        statements.push(upsert(kind, group.slice(start, start + CHUNK)));
       }
     }
-    for (const kind of KINDS) {
-      const ids = delta.pruned[kind];
-      for (let start = 0; start < ids.length; start += CHUNK) {
-        await tx.query(
-          `delete from ${SCHEMA[kind].table}
-            where id in (select jsonb_array_elements_text($1::jsonb))`,
-          [JSON.stringify(ids.slice(start, start + CHUNK))],
-        );
-      }
+  }
+  for (const kind of KINDS) {
+    const ids = delta.pruned[kind];
+    for (let start = 0; start < ids.length; start += CHUNK) {
+      statements.push({
+        sql: `delete from ${SCHEMA[kind].table}
+          where id in (select jsonb_array_elements_text($1::jsonb))`,
+        params: [JSON.stringify(ids.slice(start, start + CHUNK))],
+      });
     }
-    // Set by the first trigger that recorded a change in this transaction.
-    const [row] = await tx.query<{ seq: string | null }>(
-      "select nullif(current_setting('overlap.seq', true), '') as seq",
-    );
-    return { seq: row.seq === null ? null : Number(row.seq) };
-  });
+  }
+  // Set by the first trigger that recorded a change in this transaction.
+  statements.push({ sql: "select nullif(current_setting('overlap.seq', true), '') as seq" });
+  const results = await db.batch(statements);
+  const [row] = results[results.length - 1] as { seq: string | null }[];
+  return { seq: row.seq === null ? null : Number(row.seq) };
 }
 
 /** Upserts that name the same columns, in body order of their first member. */
@@ -77,7 +80,7 @@ function groupByColumns(upserts: readonly ElementUpsert[]): ElementUpsert[][] {
   return [...groups.values()];
 }
 
-async function upsert(tx: Queryable, kind: Kind, rows: readonly ElementUpsert[]): Promise<void> {
+function upsert(kind: Kind, rows: readonly ElementUpsert[]): Statement {
   const { table } = SCHEMA[kind];
   const named = Object.keys(rows[0].set);
   const defaults = Object.keys(rows[0].derived).filter((column) => !named.includes(column));
@@ -96,11 +99,11 @@ async function upsert(tx: Queryable, kind: Kind, rows: readonly ElementUpsert[])
     : `do update set ${named.map((column) => `${column} = excluded.${column}`).join(", ")} where (${
       named.map((column) => `t.${column}`).join(", ")
     }) is distinct from (${named.map((column) => `excluded.${column}`).join(", ")})`;
-  await tx.query(
-    `insert into ${table} as t (${columns.join(", ")})
+  return {
+    sql: `insert into ${table} as t (${columns.join(", ")})
       select ${columns.map((column) => `r.${column}`).join(", ")}
         from jsonb_to_recordset($1::jsonb) as r(${recordType})
       on conflict (id) ${onConflict}`,
-    [JSON.stringify(records)],
-  );
+    params: [JSON.stringify(records)],
+  };
 }
