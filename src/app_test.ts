@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { testConfig } from "../tests/server_fixture.ts";
+import { testConfig, waitFor } from "../tests/server_fixture.ts";
 import { createApp } from "./app.ts";
 import { DatabaseAvailability, guardDatabase } from "./db/availability.ts";
 import { silentLogger } from "./log.ts";
@@ -112,7 +112,11 @@ Deno.test("app: while the database is down, ingest answers 503 with Retry-After 
         body: '{"workflows":[{"id":"~u/f","statusMsg":"x"}]}',
         headers: { "content-type": "application/json" },
       });
-    assertEquals((await post()).status, 200);
+    const accepted = await post();
+    assertEquals(accepted.status, 200);
+    const { seq } = await accepted.json();
+    // The event reaches the store through the feed, after the answer.
+    await waitFor("the delta in the store", () => server.services.store.seq >= seq);
     availability.reportFailure(
       Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }),
     );

@@ -68,11 +68,16 @@ export function dbCases(): DbCase[] {
   return cases;
 }
 
+/** Tells this module's instances apart (one per test worker). */
+const RUN = crypto.randomUUID().slice(0, 8);
+
 async function openFresh(
   serverUrl: string,
   options: { migrate?: boolean; log?: Logger },
 ): Promise<OpenedDb> {
-  const name = `overlap_test_${Deno.pid}_${++counter}`;
+  // `deno test --parallel` runs files in workers of one process: the pid
+  // alone does not tell them apart.
+  const name = `overlap_test_${Deno.pid}_${RUN}_${++counter}`;
   const admin = await openPostgres(serverUrl, silentLogger, { maxConnections: 1 });
   try {
     await admin.query(`create database ${name}`);
