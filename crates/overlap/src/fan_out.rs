@@ -388,13 +388,7 @@ impl<'a> Walk<'a> {
                     _ => {
                         let mut at = v + 1;
                         let end = value.next as usize;
-                        while at < end {
-                            let e = at;
-                            let element = self.delta.node(e);
-                            at = element.next as usize;
-                            if element.kind != Kind::Object {
-                                continue;
-                            }
+                        while let Some(e) = self.next_object(&mut at, end) {
                             if !f.filter.is_open() {
                                 let info = self.delta.info(self.src, self.interner, e);
                                 if !f.filter.admits(info.id_sym) {
@@ -433,18 +427,28 @@ impl<'a> Walk<'a> {
             return;
         }
         let mut at = v + 1;
-        while at < end {
-            let e = at;
-            let element = self.delta.node(e);
-            at = element.next as usize;
-            if element.kind != Kind::Object {
-                continue;
-            }
+        while let Some(e) = self.next_object(&mut at, end) {
             let info = self.delta.info(self.src, self.interner, e);
             if let Some(entry) = keyed.get(info.id_sym) {
                 self.object(entry.node, e, &entry.sets, depth + 1, list, true);
             }
         }
+    }
+
+    /// The next array element from tape node `*at` (elements end before
+    /// `end`) that is an object; `*at` moves past it. Other elements are
+    /// dropped (`null` ones too).
+    #[inline(always)]
+    fn next_object(&self, at: &mut usize, end: usize) -> Option<usize> {
+        while *at < end {
+            let e = *at;
+            let element = self.delta.node(e);
+            *at = element.next as usize;
+            if element.kind == Kind::Object {
+                return Some(e);
+            }
+        }
+        None
     }
 
     /// Writes `,"key":` and `open` for every set of `f`, remembering where
