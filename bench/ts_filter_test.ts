@@ -99,6 +99,15 @@ Deno.test("aliases key the output, in the set's order (by response key)", () => 
   );
 });
 
+Deno.test("key order: the set's (by response key), not the delta's, as the engine", () => {
+  const query = '{ w(ids: ["a"]) { z j { y s } i: id b } a }';
+  const deltaJson = '{"a":0,"w":[{"z":1,"j":[{"s":2,"y":3,"id":"j1"}],"b":4,"id":"a"}]}';
+  using set = parseSubscription(query);
+  const expected = '{"a":0,"w":[{"id":"a","i":"a","b":4,"j":[{"id":"j1","s":2,"y":3}],"z":1}]}';
+  assertEquals(intersectJson(deltaJson, set), expected);
+  assertEquals(filterJson(deltaJson, compileSubscription(query)), expected);
+});
+
 Deno.test("fragments, variables, defaults and directives resolve as GraphQL does", () => {
   const delta = { w: [{ id: "a", s: 1, t: 2, u: 3 }, { id: "b", s: 4 }] };
   const query = `

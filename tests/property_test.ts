@@ -400,6 +400,23 @@ Deno.test("property: the intersection with a merge is the union of the intersect
   );
 });
 
+Deno.test("contract: output follows the set's key order, not the delta's", () => {
+  // docs/engine.md: response keys in order (aliases of `id` right after the
+  // identity), whatever order the scheduler wrote. The delta below lists
+  // every object's keys backwards; the keyed `ids` filter and the class of
+  // two equal views must not change the order either.
+  const query = '{ w(ids: ["a", "b"]) { z j { y s } i: id b } a }';
+  const deltaJson = '{"a":0,"w":[{"z":1,"j":[{"s":2,"y":3,"id":"j1"}],"b":4,"id":"a"},' +
+    '{"b":5,"id":"c"}]}';
+  const expected = '{"a":0,"w":[{"id":"a","i":"a","b":4,"j":[{"id":"j1","s":2,"y":3}],"z":1}]}';
+  assertEquals(stringifyJson(refIntersect(JSON.parse(deltaJson), refParse(query))), expected);
+  using set = parseSubscription(query);
+  assertEquals(intersectJson(deltaJson, set), expected);
+  using sieve = new Sieve();
+  const ids = [sieve.add(set), sieve.add(set)];
+  assertEquals(new Map(sieve.filter(deltaJson)), new Map(ids.map((id) => [id, expected])));
+});
+
 Deno.test("contract: errors have the documented classes", () => {
   assertThrows(() => parseSubscription("subscription { a( }"), SyntaxError, "line 1, column ");
   assertThrows(() => parseSubscription("{ ...F }"), TypeError);

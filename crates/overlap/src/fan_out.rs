@@ -16,7 +16,7 @@ use crate::delta::{match_ids, Delta, Member, NONE};
 use crate::json::Kind;
 use crate::out::{put, put1};
 use crate::plan::Interner;
-use crate::trie::{FieldKind, Trie, TrieField};
+use crate::trie::{FieldKind, Keyed, Trie, TrieField};
 
 /// The state of one set (by slot) at one depth of the walk.
 #[derive(Clone, Copy, Default)]
@@ -337,6 +337,19 @@ impl<'a> Walk<'a> {
                 }
             }
             Kind::Object => {
+                if let Some(keyed) = &f.keyed {
+                    let info = self.delta.info(self.src, self.interner, v);
+                    let entry = match keyed.get(info.id_sym) {
+                        Some(entry) => entry,
+                        None => return,
+                    };
+                    self.ensure_frame(depth + 1);
+                    let value = self.next_stamp();
+                    self.open_field(f, depth, identity, b"");
+                    self.object(entry.node, v, &entry.sets, depth + 1, value, false);
+                    self.close_field(f, depth, identity, value, b"");
+                    return;
+                }
                 if !f.filter.is_open() {
                     let info = self.delta.info(self.src, self.interner, v);
                     if !f.filter.admits(info.id_sym) {
@@ -353,6 +366,11 @@ impl<'a> Walk<'a> {
                 self.ensure_frame(depth + 1);
                 let list = self.next_stamp();
                 self.open_field(f, depth, identity, b"[");
+                if let Some(keyed) = &f.keyed {
+                    self.keyed_elements(keyed, v, value.next as usize, depth, list);
+                    self.close_field(f, depth, identity, list, b"]");
+                    return;
+                }
                 match &f.filter.ids {
                     // A short `ids` list over a longer array: look the ids
                     // up instead of testing every element.
@@ -370,13 +388,7 @@ impl<'a> Walk<'a> {
                     _ => {
                         let mut at = v + 1;
                         let end = value.next as usize;
-                        while at < end {
-                            let e = at;
-                            let element = self.delta.node(e);
-                            at = element.next as usize;
-                            if element.kind != Kind::Object {
-                                continue;
-                            }
+                        while let Some(e) = self.next_object(&mut at, end) {
                             if !f.filter.is_open() {
                                 let info = self.delta.info(self.src, self.interner, e);
                                 if !f.filter.admits(info.id_sym) {
@@ -391,6 +403,52 @@ impl<'a> Walk<'a> {
             }
             _ => {}
         }
+    }
+
+    /// The elements of array node `v` (its elements end before tape node
+    /// `end`) under a keyed field: each object whose id some set names is
+    /// walked once, at that id's node, for the sets naming it.
+    fn keyed_elements(&mut self, keyed: &'a Keyed, v: usize, end: usize, depth: usize, list: u64) {
+        if keyed.ids.len() * 2 < end - v {
+            // Few ids over a longer array: find them in the array's id
+            // index instead of testing every element.
+            let seg = self.fan.matches.len();
+            let pairs = self.delta.array_index(self.src, self.interner, v);
+            match_keyed(pairs, keyed, &mut self.fan.matches);
+            // Indexes, not a slice: nested lists push their own.
+            for i in seg..self.fan.matches.len() {
+                let e = self.fan.matches[i] as usize;
+                let info = self.delta.info(self.src, self.interner, e);
+                if let Some(entry) = keyed.get(info.id_sym) {
+                    self.object(entry.node, e, &entry.sets, depth + 1, list, true);
+                }
+            }
+            self.fan.matches.truncate(seg);
+            return;
+        }
+        let mut at = v + 1;
+        while let Some(e) = self.next_object(&mut at, end) {
+            let info = self.delta.info(self.src, self.interner, e);
+            if let Some(entry) = keyed.get(info.id_sym) {
+                self.object(entry.node, e, &entry.sets, depth + 1, list, true);
+            }
+        }
+    }
+
+    /// The next array element from tape node `*at` (elements end before
+    /// `end`) that is an object; `*at` moves past it. Other elements are
+    /// dropped (`null` ones too).
+    #[inline(always)]
+    fn next_object(&self, at: &mut usize, end: usize) -> Option<usize> {
+        while *at < end {
+            let e = *at;
+            let element = self.delta.node(e);
+            *at = element.next as usize;
+            if element.kind == Kind::Object {
+                return Some(e);
+            }
+        }
+        None
     }
 
     /// Writes `,"key":` and `open` for every set of `f`, remembering where
@@ -482,6 +540,27 @@ impl<'a> Walk<'a> {
             }
         }
     }
+}
+
+/// Pushes onto `matches` the elements of an array, from its id index
+/// `pairs` (see [`Delta::array_index`]), whose id has a node under
+/// `keyed`, in array order.
+fn match_keyed(pairs: &[(u32, u32)], keyed: &Keyed, matches: &mut Vec<u32>) {
+    let seg = matches.len();
+    let (mut i, mut j) = (0, 0);
+    while i < pairs.len() && j < keyed.ids.len() {
+        let (sym, element) = pairs[i];
+        let want = keyed.ids[j].sym;
+        if sym < want {
+            i += 1;
+        } else if sym > want {
+            j += 1;
+        } else {
+            matches.push(element);
+            i += 1;
+        }
+    }
+    matches[seg..].sort_unstable();
 }
 
 /// Appends the non-empty pieces.

@@ -70,6 +70,51 @@ pub struct TrieField {
     /// Sub-selection encoding → who holds it.
     classes: FxHashMap<Box<[u8]>, Class>,
     node: u32,
+    /// For a field keyed by id (see [`Keyed`]): its per-id nodes. Then
+    /// `filter` is open and `child` is [`NONE`].
+    pub keyed: Option<Box<Keyed>>,
+}
+
+/// The longest `ids` list whose field is keyed by id: a set joins one node
+/// per id it names, so a longer list keeps a field of its own.
+pub const MAX_KEYED_IDS: usize = 16;
+
+/// A field with a sub-selection and an `ids` filter, shared by every set
+/// that selects it at its path whatever ids they name: below it, one node
+/// per id some set names, joined by the sets naming that id.
+///
+/// Views of one or a few tasks (`taskProxies(ids: …)`) rarely name the same
+/// list, so keyed by list each would be a trie field of its own, each delta
+/// element walked once per view. Keyed by id, an element is walked once for
+/// every view naming it: looked up once, its members found once.
+#[derive(Debug, Default)]
+pub struct Keyed {
+    /// Per id, sorted by symbol.
+    pub ids: Vec<KeyedId>,
+    /// The ids each slot walking the field names (to leave them).
+    lists: FxHashMap<u32, Box<[u32]>>,
+}
+
+/// The sets naming one id under a keyed field, and their node.
+#[derive(Debug)]
+pub struct KeyedId {
+    /// The id's symbol.
+    pub sym: u32,
+    /// The node of the sub-selections of the slots naming it.
+    pub node: u32,
+    /// Those slots, sorted.
+    pub sets: Vec<u32>,
+}
+
+impl Keyed {
+    /// The entry of id symbol `sym`, if some set names it.
+    #[inline]
+    pub fn get(&self, sym: u32) -> Option<&KeyedId> {
+        self.ids
+            .binary_search_by_key(&sym, |e| e.sym)
+            .ok()
+            .map(|at| &self.ids[at])
+    }
 }
 
 impl TrieField {
@@ -102,6 +147,7 @@ impl TrieField {
             self.sym,
             self.response_key(),
             &self.filter,
+            self.keyed.is_some(),
         )
     }
 }
@@ -250,7 +296,16 @@ impl Trie {
                     continue;
                 }
             };
+            // A keyed field's sets share a class only when they name the
+            // same ids too.
+            let ids = match self.fields[at as usize].keyed {
+                Some(_) => filter_syms(&f.filter, interner).ids,
+                None => None,
+            };
             let mut key = Vec::new();
+            if let Some(ids) = &ids {
+                encode_ids(ids, &mut key);
+            }
             encode_level(children, interner, &mut key);
             match self.fields[at as usize].classes.get(&key[..]).copied() {
                 None => {
@@ -259,10 +314,9 @@ impl Trie {
                         .insert(key.into_boxed_slice(), Class::Direct(slot));
                     insert_sorted(&mut tf.direct, slot);
                     insert_sorted(&mut tf.sets, slot);
-                    let child = tf.child;
                     let mark = joined.len();
                     joined.push(Join::Field(at, 0));
-                    self.insert_level(child, slot, children, false, interner, joined);
+                    self.insert_below(at, slot, children, ids, interner, joined);
                     joined[mark] = Join::Field(at, (joined.len() - mark - 1) as u32);
                 }
                 Some(Class::Group(g)) => {
@@ -276,9 +330,8 @@ impl Trie {
                     // below are free for the class slot to take.
                     self.retire(first, at);
                     let class = self.new_slot();
-                    let child = self.fields[at as usize].child;
                     let mut class_joined = Vec::new();
-                    self.insert_level(child, class, children, false, interner, &mut class_joined);
+                    self.insert_below(at, class, children, ids, interner, &mut class_joined);
                     self.slots[class as usize] = Some(class_joined);
                     let mut members = vec![first];
                     insert_sorted(&mut members, slot);
@@ -293,6 +346,95 @@ impl Trie {
                     joined.push(Join::Member(at));
                 }
             }
+        }
+    }
+
+    /// Inserts `slot`'s sub-selection `children` of trie field `at`: below
+    /// its child node, or, for a keyed field, below the node of each of the
+    /// slot's `ids`.
+    fn insert_below(
+        &mut self,
+        at: u32,
+        slot: u32,
+        children: &[Field],
+        ids: Option<Box<[u32]>>,
+        interner: &mut Interner,
+        joined: &mut Vec<Join>,
+    ) {
+        let ids = match ids {
+            Some(ids) => ids,
+            None => {
+                let child = self.fields[at as usize].child;
+                self.insert_level(child, slot, children, false, interner, joined);
+                return;
+            }
+        };
+        for &sym in ids.iter() {
+            let node = self.keyed_node(at, sym, slot);
+            self.insert_level(node, slot, children, false, interner, joined);
+        }
+        if let Some(keyed) = self.fields[at as usize].keyed.as_mut() {
+            keyed.lists.insert(slot, ids);
+        }
+    }
+
+    /// The node of id `sym` under keyed field `at` (created if new), with
+    /// `slot` among its sets.
+    fn keyed_node(&mut self, at: u32, sym: u32, slot: u32) -> u32 {
+        let found = match &self.fields[at as usize].keyed {
+            Some(keyed) => keyed.ids.binary_search_by_key(&sym, |e| e.sym),
+            None => return NONE,
+        };
+        let node = match found {
+            Ok(_) => NONE,
+            Err(_) => self.new_node(),
+        };
+        let keyed = match self.fields[at as usize].keyed.as_mut() {
+            Some(keyed) => keyed,
+            None => return NONE,
+        };
+        match found {
+            Ok(i) => {
+                insert_sorted(&mut keyed.ids[i].sets, slot);
+                keyed.ids[i].node
+            }
+            Err(i) => {
+                keyed.ids.insert(
+                    i,
+                    KeyedId {
+                        sym,
+                        node,
+                        sets: vec![slot],
+                    },
+                );
+                node
+            }
+        }
+    }
+
+    /// Takes `slot` out of the per-id nodes of keyed field `at` (after what
+    /// it joined below them was undone); nodes no slot reaches are freed.
+    fn leave_keyed(&mut self, at: u32, slot: u32) {
+        let keyed = match self.fields[at as usize].keyed.as_mut() {
+            Some(keyed) => keyed,
+            None => return,
+        };
+        let ids = match keyed.lists.remove(&slot) {
+            Some(ids) => ids,
+            None => return,
+        };
+        let mut freed = Vec::new();
+        for sym in ids.iter() {
+            if let Ok(i) = keyed.ids.binary_search_by_key(sym, |e| e.sym) {
+                remove_sorted(&mut keyed.ids[i].sets, slot);
+                if keyed.ids[i].sets.is_empty() {
+                    freed.push(keyed.ids.remove(i).node);
+                }
+            }
+        }
+        for node in freed {
+            self.nodes[node as usize] = TrieNode::default();
+            self.free_nodes.push(node);
         }
     }
 
@@ -320,6 +462,7 @@ impl Trie {
             let tf = &mut self.fields[at as usize];
             remove_sorted(&mut tf.direct, slot);
             remove_sorted(&mut tf.sets, slot);
+            self.leave_keyed(at, slot);
         }
         self.slots[slot as usize] = Some(joined);
     }
@@ -333,6 +476,7 @@ impl Trie {
                     remove_sorted(&mut tf.direct, slot);
                     remove_sorted(&mut tf.sets, slot);
                     tf.classes.retain(|_, c| *c != Class::Direct(slot));
+                    self.leave_keyed(at, slot);
                     self.free_field_if_unused(at);
                 }
                 Join::Member(at) => {
@@ -346,6 +490,7 @@ impl Trie {
                         if group.members.is_empty() {
                             let class = group.slot;
                             self.remove(class);
+                            self.leave_keyed(at, class);
                             let tf = &mut self.fields[at as usize];
                             tf.groups.remove(i);
                             remove_sorted(&mut tf.sets, class);
@@ -376,6 +521,7 @@ impl Trie {
         tf.lead = Box::new([]);
         tf.filter = SymFilter::default();
         tf.classes = FxHashMap::default();
+        tf.keyed = None;
         self.nodes[node as usize].fields.retain(|&f| f != at);
         self.update_mask(node);
         self.free_fields.push(at);
@@ -392,12 +538,17 @@ impl Trie {
     /// The trie field of `node` for `f` used as `kind`, created if new.
     fn field(&mut self, node: u32, kind: FieldKind, f: &Field, interner: &mut Interner) -> u32 {
         let sym = interner.intern(f.name.as_bytes());
-        let filter = filter_syms(&f.filter, interner);
-        let key = field_key(node, kind, sym, f.key.as_bytes(), &filter);
+        let mut filter = filter_syms(&f.filter, interner);
+        let keyed = keyed_by_id(kind, &filter);
+        let key = field_key(node, kind, sym, f.key.as_bytes(), &filter, keyed);
         if let Some(&at) = self.by_key.get(&key) {
             return at;
         }
-        let child = if kind == FieldKind::Child {
+        if keyed {
+            // The slots' own lists are kept in `Keyed::lists`.
+            filter = SymFilter::default();
+        }
+        let child = if kind == FieldKind::Child && !keyed {
             self.new_node()
         } else {
             NONE
@@ -418,6 +569,11 @@ impl Trie {
             sets: Vec::new(),
             classes: FxHashMap::default(),
             node,
+            keyed: if keyed {
+                Some(Box::new(Keyed::default()))
+            } else {
+                None
+            },
         };
         let at = place(&mut self.fields, &mut self.free_fields, field);
         self.by_key.insert(key, at);
@@ -466,6 +622,13 @@ impl Trie {
             total += f.filter.exids.as_ref().map_or(0, |l| l.len() * 4);
             total += f.classes.capacity() * (std::mem::size_of::<(Box<[u8]>, Class)>() + 1);
             total += f.classes.keys().map(|k| k.len()).sum::<usize>();
+            if let Some(keyed) = &f.keyed {
+                total += std::mem::size_of::<Keyed>()
+                    + keyed.ids.capacity() * std::mem::size_of::<KeyedId>()
+                    + keyed.lists.capacity() * (std::mem::size_of::<(u32, Box<[u32]>)>() + 1);
+                total += keyed.ids.iter().map(|e| e.sets.capacity() * 4).sum::<usize>();
+                total += keyed.lists.values().map(|l| l.len() * 4).sum::<usize>();
+            }
         }
         for g in &self.groups {
             total += g.members.capacity() * 4;
@@ -478,16 +641,43 @@ impl Trie {
 }
 
 /// The identity of a trie field: its node, kind, name, response key and
-/// filter. Sets agreeing on all of them share the field.
-fn field_key(node: u32, kind: FieldKind, sym: u32, key: &[u8], filter: &SymFilter) -> Box<[u8]> {
+/// filter (for a keyed field, only that it is keyed). Sets agreeing on all
+/// of them share the field.
+fn field_key(
+    node: u32,
+    kind: FieldKind,
+    sym: u32,
+    key: &[u8],
+    filter: &SymFilter,
+    keyed: bool,
+) -> Box<[u8]> {
     let mut out = Vec::with_capacity(key.len() + 16);
     out.extend_from_slice(&node.to_le_bytes());
     out.push(kind as u8);
     out.extend_from_slice(&sym.to_le_bytes());
     out.extend_from_slice(&(key.len() as u32).to_le_bytes());
     out.extend_from_slice(key);
-    encode_filter(filter, &mut out);
+    if keyed {
+        out.push(3);
+    } else {
+        encode_filter(filter, &mut out);
+    }
     out.into_boxed_slice()
+}
+
+/// Whether a field with `filter`, used as `kind`, is keyed by id.
+fn keyed_by_id(kind: FieldKind, filter: &SymFilter) -> bool {
+    kind == FieldKind::Child
+        && filter.exids.is_none()
+        && filter.ids.as_ref().map_or(false, |ids| ids.len() <= MAX_KEYED_IDS)
+}
+
+/// A keyed slot's `ids`, ahead of its sub-selection in its class key.
+fn encode_ids(ids: &[u32], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(ids.len() as u32).to_le_bytes());
+    for id in ids {
+        out.extend_from_slice(&id.to_le_bytes());
+    }
 }
 
 fn encode_filter(filter: &SymFilter, out: &mut Vec<u8>) {
@@ -661,5 +851,76 @@ mod tests {
             trie.fields[trie.nodes[0].fields[0] as usize].direct,
             vec![d]
         );
+    }
+
+    #[test]
+    fn fields_with_short_ids_lists_share_one_keyed_field_with_a_node_per_id() {
+        let mut trie = Trie::default();
+        let mut names = Interner::default();
+        let a = trie.insert(&fields(r#"{ t(ids: ["x", "y"]) { s } }"#), &mut names);
+        let b = trie.insert(&fields(r#"{ t(ids: ["y"]) { u } }"#), &mut names);
+        // Same ids, same sub-selection as `a`: a class.
+        let c = trie.insert(&fields(r#"{ t(ids: ["y", "x"]) { s } }"#), &mut names);
+        // exids, and an unfiltered `t`: fields of their own.
+        let d = trie.insert(&fields(r#"{ t(exids: ["y"]) { s } }"#), &mut names);
+        let e = trie.insert(&fields("{ t { s } }"), &mut names);
+        assert_eq!(trie.nodes[0].fields.len(), 3);
+        let keyed_at = trie.nodes[0]
+            .fields
+            .iter()
+            .copied()
+            .find(|&f| trie.fields[f as usize].keyed.is_some())
+            .unwrap();
+        let tf = &trie.fields[keyed_at as usize];
+        assert_eq!(tf.child, NONE);
+        assert!(tf.filter.is_open());
+        assert_eq!(tf.direct, vec![b]);
+        assert_eq!(tf.groups.len(), 1);
+        let class = trie.groups[tf.groups[0] as usize].slot;
+        assert_eq!(trie.groups[tf.groups[0] as usize].members, vec![a, c]);
+        let keyed = tf.keyed.as_ref().unwrap();
+        let (x, y) = (names.get_id(b"x"), names.get_id(b"y"));
+        let x_node = keyed.get(x).unwrap();
+        let y_node = keyed.get(y).unwrap();
+        assert_eq!(x_node.sets, vec![class]);
+        let mut both = vec![b, class];
+        both.sort_unstable();
+        assert_eq!(y_node.sets, both);
+        // `y`'s node is the union of the sub-selections naming it.
+        assert_eq!(trie.nodes[y_node.node as usize].fields.len(), 2);
+        assert!(keyed.get(names.get_id(b"z")).is_none());
+        // Leaving frees the nodes no set reaches any more.
+        let nodes_in_use = |trie: &Trie| trie.nodes.len() - trie.free_nodes.len();
+        let before = nodes_in_use(&trie);
+        trie.remove(b);
+        assert_eq!(nodes_in_use(&trie), before);
+        trie.remove(a);
+        trie.remove(c);
+        assert_eq!(nodes_in_use(&trie), before - 2);
+        assert!(trie.nodes[0]
+            .fields
+            .iter()
+            .all(|&f| trie.fields[f as usize].keyed.is_none()));
+        trie.remove(d);
+        trie.remove(e);
+        assert!(trie.is_empty());
+        assert_eq!(nodes_in_use(&trie), 1);
+    }
+
+    #[test]
+    fn a_long_ids_list_keeps_a_field_of_its_own() {
+        let mut trie = Trie::default();
+        let mut names = Interner::default();
+        let many: Vec<String> = (0..=MAX_KEYED_IDS).map(|i| format!("\"{}\"", i)).collect();
+        let q = format!("{{ t(ids: [{}]) {{ s }} }}", many.join(", "));
+        trie.insert(&fields(&q), &mut names);
+        trie.insert(&fields(r#"{ t(ids: ["1"]) { s } }"#), &mut names);
+        let kinds: Vec<bool> = trie.nodes[0]
+            .fields
+            .iter()
+            .map(|&f| trie.fields[f as usize].keyed.is_some())
+            .collect();
+        assert_eq!(kinds.len(), 2);
+        assert!(kinds.contains(&true) && kinds.contains(&false));
     }
 }
