@@ -15,12 +15,16 @@ for (const transport of ["ws", "deno"] as const) {
     const b = client(peer.wsUrl);
     try {
       const post = (body: unknown) => postJson(`${peer.url}/api/deltas`, body);
-      assert.equal(
-        (await post({
-          workflows: [{ id: FLOW, taskProxies: [{ id: `${FLOW}//1/a`, status: "waiting" }] }],
-        })).status,
-        200,
-      );
+      const first = await post({
+        workflows: [{ id: FLOW, taskProxies: [{ id: `${FLOW}//1/a`, status: "waiting" }] }],
+      });
+      assert.equal(first.status, 200);
+      // The answer comes at commit; the store has the event once the feed
+      // applied it. Subscribing earlier would snapshot without it.
+      await waitFor("the first delta in the peer's store", async () => {
+        const res = await fetch(`${peer.url}/status`);
+        return (await res.json()).seq >= (first.body.seq as number);
+      });
       const streamA = subscribe(a, query("a"));
       const streamB = subscribe(b, query("b"));
       await waitFor(
