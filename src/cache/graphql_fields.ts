@@ -448,18 +448,11 @@ export function cacheFields(
         type: JobLogType,
         description: "A page or the tail of a job's log; null when the job has no log yet.",
         args: LOG_ARGS,
-        resolve: (
-          _root,
-          args: { jobId: string; stream: string; tail?: number; page?: number; pageSize?: number },
-          context,
-        ) => {
-          if (args.stream !== "stdout" && args.stream !== "stderr") {
-            throw new TypeError(`stream must be "stdout" or "stderr", got ${args.stream}`);
-          }
-          // Not a job id (no `//`): getLogFile refuses it below.
-          const cut = args.jobId.indexOf("//");
-          if (cut !== -1 && !mayRead(context, args.jobId.slice(0, cut))) return null;
-          return pools.logs.getLogFile(args.jobId, args.stream, {
+        resolve: (_root, args: LogArgs, context) => {
+          // The same edge checks as readJobLog: at most MAX_LOG_READ_LINES lines a read.
+          checkLogArgs(args);
+          if (!mayRead(context, args.jobId.slice(0, args.jobId.indexOf("//")))) return null;
+          return pools.logs.getLogFile(args.jobId, args.stream as "stdout" | "stderr", {
             tail: args.tail ?? undefined,
             page: args.page ?? undefined,
             pageSize: args.pageSize ?? undefined,

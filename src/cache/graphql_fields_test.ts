@@ -73,6 +73,29 @@ Deno.test("graphql: artifact, dag, jobLog and the searchArtifacts, readArtifacts
     ]);
     assertEquals(data.noArtifacts, []);
 
+    // jobLog's arguments are checked at the edge, as readJobLog's are.
+    for (
+      const [args, message] of [
+        [`tail: 10001`, "tail must be from 1 to 10000, got 10001"],
+        [`pageSize: 0`, "pageSize must be from 1 to 10000, got 0"],
+        [`tail: 5, page: 2`, "give tail or page, not both"],
+        [`stream: "stdin"`, 'stream must be "stdout" or "stderr", got "stdin"'],
+      ]
+    ) {
+      const refused = await graphql({
+        schema,
+        source: `{ jobLog(jobId: "~u/f//1/a/01", ${args}) { lines } }`,
+        contextValue: { canRead: () => true, readAll: true },
+      });
+      assertEquals(refused.errors?.map((error) => error.message), [message], args);
+    }
+    const notJob = await graphql({
+      schema,
+      source: `{ jobLog(jobId: "~u/f") { lines } }`,
+      contextValue: { canRead: () => true, readAll: true },
+    });
+    assertEquals(notJob.errors?.[0].message.startsWith('not a job id: "~u/f"'), true);
+
     const bad = await graphql({
       schema,
       source: `{ artifact(location: "file:///etc/passwd") { size } }`,
