@@ -148,6 +148,51 @@ for (const dbCase of dbCases()) {
         });
       });
 
+      await t.step(
+        "one statement, many rows: a move is gone then new, no-ops left out, body order",
+        async () => {
+          const rowsOf = (seq: number) =>
+            db.query<{ op: string; id: string; workflow_id: string; data: unknown }>(
+              "select op, id, workflow_id, data from overlap_event_log where seq = $1 order by ord",
+              [seq],
+            );
+          await db.query("insert into workflows (id) values ('~u/m1'), ('~u/m2')");
+          await db.query(
+            `insert into task_proxies (id, workflow_id, name, status) values
+            ('~u/m1//1/a', '~u/m1', 'a', 'x'), ('~u/m1//1/b', '~u/m1', 'b', 'x'),
+            ('~u/m1//1/c', '~u/m1', 'c', 'x')`,
+          );
+          const before = await latestSeq(db);
+          // a: status changes; b: moves to another workflow (same id); c: no-op.
+          await db.query(
+            `update task_proxies set
+            status = case when id = '~u/m1//1/a' then 'y' else status end,
+            workflow_id = case when id = '~u/m1//1/b' then '~u/m2' else workflow_id end`,
+          );
+          const [moved] = await eventsSince(db, before);
+          assertEquals(await rowsOf(moved.seq), [
+            { op: "u", id: "~u/m1//1/a", workflow_id: "~u/m1", data: { status: "y" } },
+            { op: "d", id: "~u/m1//1/b", workflow_id: "~u/m1", data: null },
+            { op: "i", id: "~u/m1//1/b", workflow_id: "~u/m2", data: { name: "b", status: "x" } },
+          ]);
+          // An upsert of one new and one existing row: rows in the body's order.
+          const { seq } = await ingest(db, {
+            workflows: [{
+              id: "~u/m1",
+              taskProxies: [{ id: "~u/m1//1/new", status: "n" }, { id: "~u/m1//1/a", status: "z" }],
+            }],
+          });
+          assertEquals((await rowsOf(seq!)).map((row) => [row.op, row.id]), [
+            ["i", "~u/m1//1/new"],
+            ["u", "~u/m1//1/a"],
+          ]);
+          // A statement that changes nothing takes no seq.
+          const last = await latestSeq(db);
+          await db.query("update task_proxies set status = status");
+          assertEquals(await latestSeq(db), last);
+        },
+      );
+
       await t.step("a rolled-back transaction leaves a gap, not an event", async () => {
         const before = await latestSeq(db);
         await assertRejects(
