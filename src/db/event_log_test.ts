@@ -3,7 +3,14 @@ import { dbCases, reset } from "../../tests/db_fixture.ts";
 import { SEED_DELTA } from "../../tests/seed.ts";
 import type { Database } from "./database.ts";
 import type { OverlapEvent } from "./event_delta.ts";
-import { latestSeq, loadSnapshot, pruneEventLog, readEvents, retentionFloor } from "./event_log.ts";
+import {
+  latestSeq,
+  loadSnapshot,
+  pruneEventLog,
+  READ_EVENTS_SQL,
+  readEvents,
+  retentionFloor,
+} from "./event_log.ts";
 import { applyDelta } from "../ingest/apply_delta.ts";
 import { validateDelta } from "../ingest/validate_delta.ts";
 
@@ -229,6 +236,25 @@ for (const dbCase of dbCases()) {
           RangeError,
           "afterSeq must be an integer ≥ 0",
         );
+      });
+
+      await t.step("readEvents walks the log's index, not the whole log", async () => {
+        await reset(db);
+        // 5,000 events of 10 rows, written without statistics being gathered
+        // (PGlite never gathers them; PostgreSQL's autovacuum has not yet).
+        await db.query(
+          `insert into overlap_event_log (seq, at, tbl, op, id, workflow_id, task_id, data)
+            select g / 10 + 1, now(), 'task_proxies', 'u', 'x' || g, '~w', null, '{}'::jsonb
+            from generate_series(0, 49999) g`,
+        );
+        const plan = (await db.query<Record<string, string>>(
+          `explain ${READ_EVENTS_SQL.replaceAll("$1", "4999").replaceAll("$2", "100")}`,
+        )).map((row) => Object.values(row)[0]).join("\n");
+        assert(!/Seq Scan on overlap_event_log/.test(plan), `a scan of the whole log:\n${plan}`);
+        const events = await readEvents(db, 4999, 100);
+        assertEquals(events.map((e) => e.seq), [5000]);
+        assertEquals(events[0].delta.workflows[0].taskProxies?.length, 10);
+        await reset(db);
       });
 
       await t.step("retention: whole old events go, the floor rises", async () => {
