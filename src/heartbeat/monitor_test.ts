@@ -324,7 +324,7 @@ for (const dbCase of dbCases()) {
     await monitor.idle();
     clock.now = T0 + 10 * SPAN;
     assertEquals(await monitor.tick(), []);
-    assertEquals(spied.calls.slice(before), ["select"]); // only the feed's own read
+    assertEquals(spied.calls.slice(before), ["with"]); // only the feed's own read (readEvents)
   });
 
   test("pruning stops tracking", async (db) => {
