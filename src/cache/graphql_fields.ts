@@ -285,7 +285,7 @@ const LOG_ARGS = {
   pageSize: { type: GraphQLInt },
 };
 
-/** `readJobLog`'s arguments. */
+/** `jobLog`'s and `readJobLog`'s arguments. */
 interface LogArgs {
   readonly jobId: string;
   readonly stream: string;
@@ -411,6 +411,19 @@ const SearchArtifactsEventType = new GraphQLObjectType<SearchArtifactsEvent>({
 export function cacheFields(
   pools: Pick<CachePools, "dag" | "artifacts" | "logs" | "artifactRoots">,
 ): CacheFields {
+  /**
+   * `jobLog`'s and `readJobLog`'s read: arguments checked at the edge, then
+   * null (nothing told) for a workflow the caller may not read.
+   */
+  const readLog = (args: LogArgs, context: unknown): CacheFuture<LogPage | null> | null => {
+    checkLogArgs(args);
+    if (!mayRead(context, args.jobId.slice(0, args.jobId.indexOf("//")))) return null;
+    return pools.logs.getLogFile(args.jobId, args.stream as "stdout" | "stderr", {
+      tail: args.tail ?? undefined,
+      page: args.page ?? undefined,
+      pageSize: args.pageSize ?? undefined,
+    });
+  };
   return {
     query: {
       artifact: {
@@ -448,16 +461,7 @@ export function cacheFields(
         type: JobLogType,
         description: "A page or the tail of a job's log; null when the job has no log yet.",
         args: LOG_ARGS,
-        resolve: (_root, args: LogArgs, context) => {
-          // The same edge checks as readJobLog: at most MAX_LOG_READ_LINES lines a read.
-          checkLogArgs(args);
-          if (!mayRead(context, args.jobId.slice(0, args.jobId.indexOf("//")))) return null;
-          return pools.logs.getLogFile(args.jobId, args.stream as "stdout" | "stderr", {
-            tail: args.tail ?? undefined,
-            page: args.page ?? undefined,
-            pageSize: args.pageSize ?? undefined,
-          });
-        },
+        resolve: (_root, args: LogArgs, context) => readLog(args, context),
       },
     },
     subscription: {
@@ -500,20 +504,15 @@ export function cacheFields(
         args: LOG_ARGS,
         // Checked before the stream starts: a refusal is this subscription's error result.
         subscribe: (_root: unknown, args: LogArgs, context: unknown) => {
-          checkLogArgs(args);
-          const workflowId = args.jobId.slice(0, args.jobId.indexOf("//"));
-          if (!mayRead(context, workflowId)) {
+          const read = readLog(args, context);
+          if (read === null) {
             // Like a job without a log: whether it exists is not told.
             return (async function* (): AsyncGenerator<ReadJobLogEvent> {
               yield { fraction: 1, detail: null, done: true, log: null };
             })();
           }
           return readEvents<LogPage | null, ReadJobLogEvent>(
-            pools.logs.getLogFile(args.jobId, args.stream as "stdout" | "stderr", {
-              tail: args.tail ?? undefined,
-              page: args.page ?? undefined,
-              pageSize: args.pageSize ?? undefined,
-            }),
+            read,
             (fraction, detail) => ({ fraction, detail, done: false, log: null }),
             (log) => ({ fraction: 1, detail: null, done: true, log }),
           );

@@ -25,9 +25,9 @@ export type {
  * Both parts walk the primary key (seq, ord), whatever the planner's
  * statistics: the next seqs one `min` (an index probe) at a time, then their
  * rows as one range. Written as `seq in (select distinct seq …)` it scanned
- * the whole log, so a read cost more as the log grew: on PostgreSQL 89 ms at
- * 258,000 rows (0.24 ms now), on PGlite, which has no autovacuum to gather
- * statistics, 82 ms at 200,000 rows (4 ms now, as at 15,000).
+ * the whole log, so a read cost more as the log grew: at 200,000 rows 48 ms
+ * on PostgreSQL and 79 ms on PGlite (which has no autovacuum to gather
+ * statistics), now 1.0 and 2.6 ms, as at 15,000 (`bench/read_events.ts`).
  *
  * @example
  * ```ts
